@@ -1,0 +1,107 @@
+package dev.pixelflow.broker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How to run an {@link EmbeddedKafkaBroker}.
+ *
+ * @param port             PLAINTEXT client port on 127.0.0.1; 0 picks a free port
+ * @param controllerPort   KRaft controller port on 127.0.0.1; 0 picks a free port
+ * @param dataDir          directory holding the Kafka log dir and the cluster id; created if missing
+ * @param extraProperties  further Kafka server settings, overriding the defaults of {@link KafkaServerSettings}
+ * @param startTimeout     how long {@link EmbeddedKafkaBroker#start()} waits for the broker to answer
+ */
+public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
+                            Duration startTimeout) {
+
+    /** Settings the broker derives from the options above; overriding them would break the single-node layout. */
+    static final Set<String> MANAGED_KEYS = Set.of(
+            "process.roles", "node.id", "listeners", "advertised.listeners", "controller.listener.names",
+            "inter.broker.listener.name", "listener.security.protocol.map", "controller.quorum.voters",
+            "controller.quorum.bootstrap.servers", "log.dirs", "log.dir", "metadata.log.dir");
+
+    public BrokerOptions {
+        checkPort("port", port);
+        checkPort("controllerPort", controllerPort);
+        if (port != 0 && port == controllerPort) {
+            throw new IllegalArgumentException("port and controllerPort must differ, both are " + port);
+        }
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(extraProperties, "extraProperties");
+        Objects.requireNonNull(startTimeout, "startTimeout");
+        if (startTimeout.isNegative() || startTimeout.isZero()) {
+            throw new IllegalArgumentException("startTimeout must be positive, got " + startTimeout);
+        }
+        for (Map.Entry<String, String> e : extraProperties.entrySet()) {
+            Objects.requireNonNull(e.getKey(), "extraProperties key");
+            Objects.requireNonNull(e.getValue(), () -> "extraProperties value of " + e.getKey());
+            if (MANAGED_KEYS.contains(e.getKey())) {
+                throw new IllegalArgumentException("extra property '" + e.getKey()
+                        + "' is managed by the embedded broker; use port/controllerPort/dataDir instead");
+            }
+        }
+        extraProperties = Map.copyOf(extraProperties);
+    }
+
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    private static void checkPort(String name, int value) {
+        if (value < 0 || value > 65_535) {
+            throw new IllegalArgumentException(name + " must be in 0..65535 (0 = pick a free port), got " + value);
+        }
+    }
+
+    /** Builder with the defaults tests want: free ports, 60 s start timeout. */
+    public static final class Builder {
+        private int port;
+        private int controllerPort;
+        private Path dataDir;
+        private final Map<String, String> extraProperties = new LinkedHashMap<>();
+        private Duration startTimeout = Duration.ofSeconds(60);
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder controllerPort(int controllerPort) {
+            this.controllerPort = controllerPort;
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder property(String key, String value) {
+            extraProperties.put(key, value);
+            return this;
+        }
+
+        public Builder properties(Map<String, String> properties) {
+            extraProperties.putAll(properties);
+            return this;
+        }
+
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = startTimeout;
+            return this;
+        }
+
+        public BrokerOptions build() {
+            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.pixelflow.broker;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The Kafka server.properties of a single combined broker+controller node on 127.0.0.1. */
+final class KafkaServerSettings {
+    static final int NODE_ID = 1;
+
+    private KafkaServerSettings() {
+    }
+
+    /**
+     * Settings for one node. Replication factors and ISR minimums are 1 because there is only one replica;
+     * Kafka's defaults (3 and 2) would make the internal topics (offsets, transactions, share state)
+     * impossible to create and transactions would never commit.
+     */
+    static Map<String, String> of(int port, int controllerPort, Path logDir, Map<String, String> extra) {
+        String host = LocalPorts.HOST;
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", Integer.toString(NODE_ID));
+        // Dynamic quorum (KIP-853) with this node as the only voter; formatted with --standalone.
+        p.put("controller.quorum.bootstrap.servers", host + ":" + controllerPort);
+        String listeners = "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort;
+        p.put("listeners", listeners);
+        p.put("advertised.listeners", listeners);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", logDir.toString());
+
+        p.put("num.partitions", "1");
+        p.put("default.replication.factor", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        // Fewer internal partitions: faster first start and fewer files; one node gains nothing from 50.
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.num.partitions", "5");
+        p.put("share.coordinator.state.topic.num.partitions", "5");
+        // Workers create their own topics; a typo must fail instead of silently creating a topic.
+        p.put("auto.create.topics.enable", "false");
+        // Tests join groups one consumer at a time; the default 3 s delay only slows them down.
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("group.streams.initial.rebalance.delay.ms", "0");
+        // The 128 MiB default is allocated up front by the log cleaner; 2 MiB is plenty for local topics.
+        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+        // Thread pools sized for one local node on a small machine (defaults assume a production server:
+        // 8 I/O, 3 network, 10 background, 4 group-coordinator threads).
+        p.put("num.io.threads", "4");
+        p.put("num.network.threads", "2");
+        p.put("background.threads", "4");
+        p.put("group.coordinator.threads", "1");
+        p.put("num.recovery.threads.per.data.dir", "1");
+        p.putAll(extra);
+        return p;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.pixelflow.cli;
+
+import dev.pixelflow.cli.commands.ClassifyCommand;
+import dev.pixelflow.cli.commands.DemoCommand;
+import dev.pixelflow.cli.commands.ReportCommand;
+import dev.pixelflow.cli.commands.EvalCommand;
+import dev.pixelflow.cli.commands.DownCommand;
+import dev.pixelflow.cli.commands.IngestCommand;
+import dev.pixelflow.cli.commands.UpCommand;
+import dev.pixelflow.cli.commands.ModelsCommand;
+import dev.pixelflow.cli.commands.TrainCommand;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the client commands of {@code bin/pixelflow}; the broker and workers have their own jars. */
+@Command(name = "pixelflow", mixinStandardHelpOptions = true, version = "pixelflow 0.1.0",
+        description = "Train and serve image classifiers over Kafka.",
+        subcommands = {IngestCommand.class, TrainCommand.class, ModelsCommand.class, ClassifyCommand.class, EvalCommand.class,
+                DemoCommand.class, ReportCommand.class, UpCommand.class, DownCommand.class})
+public final class PixelflowCli {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new PixelflowCli());
+        if (args.length == 1 && args[0].equals("--list-commands")) {
+            PrintWriter out = new PrintWriter(System.out, true);
+            cli.getSubcommands().forEach((name, sub) -> out.printf("  %-40s %s%n", name,
+                    String.join(" ", sub.getCommandSpec().usageMessage().description())));
+            return 0;
+        }
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            // One clear line; the stack trace only when asked for.
+            commandLine.getErr().println("pixelflow " + commandLine.getCommandName() + ": " + CliErrors.message(e));
+            if (System.getenv("PIXELFLOW_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("pixelflow " + e.getCommandLine().getCommandName() + ": " + e.getMessage());
+            e.getCommandLine().getErr().println("(see: bin/pixelflow " + e.getCommandLine().getCommandName() + " --help)");
+            return 2;
+        });
+        return cli.execute(args);
+    }
+}

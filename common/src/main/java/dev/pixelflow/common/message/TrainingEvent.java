@@ -1,0 +1,23 @@
+package dev.pixelflow.common.message;
+
+/**
+ * Progress of a training job on {@code training.metrics}, keyed by job id, so a client can follow one job
+ * live: STARTED, PROGRESS (within an epoch), EPOCH (with metrics), PUBLISHED (with the version), FAILED.
+ */
+public record TrainingEvent(int schemaVersion, String jobId, String model, Type type, long timestamp, int epoch,
+                            int epochs, long batch, long batches, EpochMetrics metrics, Integer version,
+                            String message) implements Versioned {
+    public static final int SCHEMA_VERSION = 1;
+    public static final JsonSerde<TrainingEvent> SERDE = new JsonSerde<>(TrainingEvent.class, "training event", SCHEMA_VERSION);
+
+    public enum Type { STARTED, PROGRESS, EPOCH, PUBLISHED, FAILED }
+
+    public TrainingEvent {
+        if (jobId == null || jobId.isEmpty()) {
+            throw new IllegalArgumentException("field 'jobId' is required");
+        }
+        if (type == null) {
+            throw new IllegalArgumentException("field 'type' is required");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.pixelflow.common.message;
+
+import dev.pixelflow.common.engine.LayerSpec;
+import dev.pixelflow.common.engine.NetworkSpec;
+import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.image.AugmentSettings;
+import dev.pixelflow.common.image.ImageShape;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A request on {@code training.requests} to train one model version from the {@code tensors} topic.
+ *
+ * @param preset       network preset ({@code small-vgg}, {@code small-cnn}); ignored when {@code layers} is given
+ * @param layers       explicit layer list, or null for the preset's
+ * @param classes      class names in output order, or null to take them from the data (label indices when every
+ *                     record has one, else sorted names)
+ * @param augmentation training-time augmentation; {@link AugmentSettings#none()} for none
+ * @param warmStart    {@code NAME:VERSION} to continue from, with its optimizer state, or null
+ */
+public record TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
+                              ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize,
+                              int epochs, AugmentSettings augmentation, long seed, String warmStart,
+                              Instant requestedAt) implements Versioned {
+    public static final int SCHEMA_VERSION = 1;
+    public static final JsonSerde<TrainingRequest> SERDE = new JsonSerde<>(TrainingRequest.class, "training request", SCHEMA_VERSION);
+
+    public TrainingRequest {
+        if (jobId == null || jobId.isBlank()) {
+            throw new IllegalArgumentException("field 'jobId' is required");
+        }
+        if (model == null || model.isBlank() || model.contains(":") || model.contains("/")) {
+            throw new IllegalArgumentException("field 'model' is required and must not contain ':' or '/'");
+        }
+        if (inputShape == null) {
+            throw new IllegalArgumentException("field 'inputShape' is required (HxWxC)");
+        }
+        if (batchSize < 1 || batchSize > 4096 || epochs < 1 || epochs > 10_000) {
+            throw new IllegalArgumentException("fields 'batchSize' (1..4096) and 'epochs' (1..10000) out of range");
+        }
+        if ((preset == null || preset.isBlank()) && (layers == null || layers.isEmpty())) {
+            throw new IllegalArgumentException("one of 'preset' and 'layers' is required");
+        }
+        if (classes != null && classes.size() < 2) {
+            throw new IllegalArgumentException("field 'classes' needs at least two names when given");
+        }
+        layers = layers == null ? null : List.copyOf(layers);
+        classes = classes == null ? null : List.copyOf(classes);
+        optimizer = optimizer == null ? OptimizerSpec.defaults() : optimizer;
+        augmentation = augmentation == null ? AugmentSettings.none() : augmentation;
+    }
+
+    /** The network this request asks for, for a given number of classes. */
+    public NetworkSpec network(int classCount) {
+        NetworkSpec base = layers != null && !layers.isEmpty()
+                ? new NetworkSpec(inputShape, classCount, layers, seed)
+                : NetworkSpec.preset(preset, inputShape, classCount);
+        return base.withSeed(seed);
+    }
+}

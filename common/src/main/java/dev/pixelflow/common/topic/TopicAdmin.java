@@ -1,0 +1,85 @@
+package dev.pixelflow.common.topic;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates topics idempotently at worker start: existing topics are left as they are. */
+public final class TopicAdmin {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+    private TopicAdmin() {
+    }
+
+    /**
+     * Waits until every partition of fresh topics has a leader. An idempotent producer that sends before that
+     * can have a first request fail with NOT_LEADER_OR_FOLLOWER and then stall on OUT_OF_ORDER_SEQUENCE until its
+     * delivery timeout (KAFKA-15591, still in 4.4).
+     */
+    private static void awaitLeaders(Admin admin, List<String> names, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean ready = admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .values().stream().allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + names + " have no leader after " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(100); // metadata propagation; there is no event to wait on through the Admin API
+        }
+    }
+
+    public static void ensure(Admin admin, Collection<Topic<?, ?>> topics, Duration timeout) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (Topic<?, ?> t : topics) {
+                if (!existing.contains(t.name())) {
+                    missing.add(new NewTopic(t.name(), java.util.Optional.of(t.partitions()), java.util.Optional.empty())
+                            .configs(t.configs()));
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            admin.createTopics(missing).values().forEach((name, future) -> {
+                try {
+                    future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    LOG.info("created topic {}", name);
+                } catch (ExecutionException e) {
+                    // Another worker starting at the same moment created it first: that is the idempotent case.
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while creating topic " + name, e);
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("timed out creating topic " + name, e);
+                }
+            });
+            awaitLeaders(admin, missing.stream().map(NewTopic::name).toList(), timeout);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no answer from the Kafka cluster within " + timeout.toSeconds()
+                    + " s while listing topics (is it running, and is the bootstrap address right?)", e);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.pixelflow.common.worker;
+
+import dev.pixelflow.common.config.ConfigException;
+import dev.pixelflow.common.config.ConfigSource;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The main() of every worker: read and validate settings, serve /health and /metrics, start the worker, stop
+ * it on SIGTERM within the shutdown timeout. Exit codes: 0 stopped, 1 failed, 2 bad configuration.
+ */
+public final class WorkerLauncher {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
+
+    private WorkerLauncher() {
+    }
+
+    public static void run(String role, int defaultHttpPort, Function<WorkerContext, Worker> factory) {
+        System.exit(launch(role, defaultHttpPort, ConfigSource.fromEnvironment(), factory));
+    }
+
+    static int launch(String role, int defaultHttpPort, ConfigSource source, Function<WorkerContext, Worker> factory) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("worker", role);
+        new JvmMemoryMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        WorkerContext context;
+        Worker worker;
+        try {
+            context = WorkerContext.create(role, source, defaultHttpPort, registry);
+            worker = factory.apply(context);
+        } catch (ConfigException e) {
+            LOG.error("{} worker: invalid configuration: {}", role, e.getMessage());
+            return 2;
+        }
+        try (JvmGcMetrics gc = new JvmGcMetrics();
+             WorkerHttpServer http = new WorkerHttpServer(context.worker().httpHost(), context.worker().httpPort(), registry,
+                     worker::healthy)) {
+            gc.bindTo(registry);
+            Duration timeout = context.worker().shutdownTimeout();
+            Thread hook = new Thread(() -> {
+                LOG.info("{} worker: stopping", role);
+                worker.stop();
+            }, "shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            LOG.info("{} worker: starting ({}, instance {})", role, context.kafka(), context.worker().instanceId());
+            worker.start();
+            try {
+                while (!worker.awaitFinished(Duration.ofSeconds(1))) {
+                    // the worker runs on its own threads until stop() or a fatal error
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.info("{} worker: stopped{} (shutdown timeout {})", role, worker.healthy() ? "" : " after a failure", timeout);
+            return worker.healthy() ? 0 : 1;
+        } catch (java.io.IOException e) {
+            LOG.error("{} worker: cannot serve HTTP on {}:{}: {}", role, context.worker().httpHost(),
+                    context.worker().httpPort(), e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            LOG.error("{} worker: failed to start: {}", role, e.getMessage(), e);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package dev.pixelflow.inference;
+
+import dev.pixelflow.common.image.ImageException;
+import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.common.image.ImageShape;
+import dev.pixelflow.common.message.ClassifyResult;
+import dev.pixelflow.common.message.MessageHeaders;
+import dev.pixelflow.common.worker.BatchProcessor;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One poll of requests → one answer each, inside the loop's transaction. Images are decoded in parallel on the
+ * decode pool, requests are grouped by the model that answers them and run through its engine in batches,
+ * and answers are sent in input order. A request that cannot be served (bad image, expired, unknown model,
+ * missing reply topic) gets an error answer; only failures of the worker itself (engine, Kafka) abort the batch.
+ */
+final class InferenceProcessor implements BatchProcessor<String, byte[], String, ClassifyResult> {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceProcessor.class);
+    static final String OUTCOME_OK = "ok";
+
+    /** What became of one request, before it is stamped with its latency. */
+    private record Outcome(String label, double confidence, Map<String, Double> scores, String model, Integer version,
+                           String error, String detail) {
+        static Outcome error(String code, String detail, LoadedModel model) {
+            return new Outcome(null, 0, null, model == null ? null : model.name(), model == null ? null : model.version(),
+                    code, detail);
+        }
+    }
+
+    private final ImagePreprocessor preprocessor;
+    private final ExecutorService decodePool;
+    private final ModelResolver resolver;
+    private final ReplyTopics replyTopics;
+    private final String defaultTopic;
+    private final int batchSize;
+    private final String instanceId;
+    private final LongSupplier clock;
+    private final MeterRegistry metrics;
+    private final Counter requests;
+    private final DistributionSummary batchSizes;
+    private final Timer latency;
+    private final Map<String, Counter> answers = new HashMap<>();
+
+    InferenceProcessor(ImagePreprocessor preprocessor, ExecutorService decodePool, ModelResolver resolver,
+                       ReplyTopics replyTopics, String defaultTopic, int batchSize, String instanceId, LongSupplier clock,
+                       MeterRegistry metrics) {
+        this.preprocessor = preprocessor;
+        this.decodePool = decodePool;
+        this.resolver = resolver;
+        this.replyTopics = replyTopics;
+        this.defaultTopic = defaultTopic;
+        this.batchSize = batchSize;
+        this.instanceId = instanceId;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.requests = Counter.builder("pixelflow_inference_requests").description("classify requests read").register(metrics);
+        this.batchSizes = DistributionSummary.builder("pixelflow_inference_batch_size").description("images per engine call")
+                .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue((double) Math.max(2, batchSize))
+                .register(metrics);
+        // Client-side percentiles, not a histogram: Prometheus exposes one or the other, and p50/p95/p99 are what
+        // an operator reads first (they are per worker; sum the rate of _count across workers for throughput).
+        this.latency = Timer.builder("pixelflow_inference_latency")
+                .description("request timestamp to answer: queueing, decoding and inference")
+                .publishPercentiles(0.5, 0.95, 0.99).register(metrics);
+    }
+
+    @Override
+    public void process(ConsumerRecords<String, byte[]> records, Producer<String, ClassifyResult> producer) throws Exception {
+        List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
+        records.forEach(batch::add);
+        int n = batch.size();
+        requests.increment(n);
+        resolver.beginBatch();
+        long now = clock.getAsLong();
+
+        ClassifyRequest[] reqs = new ClassifyRequest[n];
+        Outcome[] outcomes = new Outcome[n];
+        for (int i = 0; i < n; i++) {
+            ClassifyRequest req = ClassifyRequest.from(batch.get(i), defaultTopic);
+            if (req.problem() == null && !replyTopics.exists(req.replyTo())) {
+                req = req.withReplyTo(defaultTopic, new ClassifyRequest.Problem(ErrorCodes.BAD_REPLY_TO,
+                        "reply-to topic '" + req.replyTo() + "' does not exist; answered on " + defaultTopic));
+            }
+            reqs[i] = req;
+            if (req.problem() != null) {
+                outcomes[i] = Outcome.error(req.problem().code(), req.problem().detail(), null);
+            } else if (req.expiredAt(now)) {
+                outcomes[i] = Outcome.error(ErrorCodes.EXPIRED, "deadline " + req.deadline() + " passed "
+                        + (now - req.deadline()) + " ms before the request was read", null);
+            }
+        }
+
+        Set<ModelRef> refs = new LinkedHashSet<>();
+        for (int i = 0; i < n; i++) {
+            if (outcomes[i] == null) {
+                refs.add(reqs[i].model());
+            }
+        }
+        Map<ModelRef, ModelResolver.Resolution> resolved = resolver.resolveAll(refs);
+        LoadedModel[] models = new LoadedModel[n];
+        List<Future<byte[]>> decoded = new ArrayList<>(Collections.nCopies(n, null));
+        for (int i = 0; i < n; i++) {
+            if (outcomes[i] != null) {
+                continue;
+            }
+            ModelResolver.Resolution r = resolved.get(reqs[i].model());
+            if (!r.ok()) {
+                outcomes[i] = Outcome.error(r.error(), r.detail(), null);
+                continue;
+            }
+            LoadedModel model = r.model();
+            models[i] = model;
+            byte[] image = reqs[i].image();
+            decoded.set(i, decodePool.submit(() -> preprocessor.toHwc(image, model.inputShape())));
+        }
+
+        for (Batches.Group<LoadedModel> group : Batches.groups(n, i -> models[i])) {
+            inferGroup(group, decoded, outcomes);
+        }
+
+        for (int i = 0; i < n; i++) {
+            send(producer, reqs[i], outcomes[i]);
+        }
+    }
+
+    /**
+     * Runs a model over its requests in engine batches of up to {@code batchSize} decoded images; images that
+     * failed to decode get their error and leave no hole in a batch.
+     */
+    private void inferGroup(Batches.Group<LoadedModel> group, List<Future<byte[]>> decoded, Outcome[] outcomes)
+            throws InterruptedException {
+        LoadedModel model = group.key();
+        List<Integer> ready = new ArrayList<>(batchSize);
+        List<byte[]> pixels = new ArrayList<>(batchSize);
+        for (int i : group.indices()) {
+            try {
+                pixels.add(decoded.get(i).get());
+                ready.add(i);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof ImageException ie) {
+                    outcomes[i] = Outcome.error(ie.code(), ie.getMessage(), model);
+                } else {
+                    // Not a known kind of bad image, but still this image's problem: it must not fail the batch.
+                    outcomes[i] = Outcome.error(ImageException.Reason.CORRUPT.code(), "image could not be decoded: " + cause,
+                            model);
+                    LOG.warn("unexpected decode failure: {}", cause.toString(), cause);
+                }
+            }
+            if (ready.size() == batchSize) {
+                infer(model, ready, pixels, outcomes);
+                ready.clear();
+                pixels.clear();
+            }
+        }
+        if (!ready.isEmpty()) {
+            infer(model, ready, pixels, outcomes);
+        }
+    }
+
+    private void infer(LoadedModel model, List<Integer> indices, List<byte[]> pixels, Outcome[] outcomes) {
+        ImageShape shape = model.inputShape();
+        int k = indices.size();
+        int len = shape.length();
+        float[] features = new float[k * len];
+        boolean nchw = model.engine().channelsFirst();
+        for (int j = 0; j < k; j++) {
+            ImagePreprocessor.toUnitFloat(pixels.get(j), shape, features, j * len, nchw);
+        }
+        float[][] probabilities = model.classify(features, k);
+        batchSizes.record(k);
+        List<String> classes = model.classNames();
+        for (int j = 0; j < k; j++) {
+            float[] p = probabilities[j];
+            int best = Batches.argmax(p);
+            Map<String, Double> scores = new HashMap<>();
+            for (int c = 0; c < classes.size(); c++) {
+                scores.put(classes.get(c), (double) p[c]);
+            }
+            outcomes[indices.get(j)] = new Outcome(classes.get(best), p[best], scores, model.name(), model.version(), null,
+                    null);
+        }
+    }
+
+    private void send(Producer<String, ClassifyResult> producer, ClassifyRequest req, Outcome o) {
+        long latencyMs = req.latencyAt(clock.getAsLong());
+        ClassifyResult result = o.error() == null
+                ? ClassifyResult.answer(req.requestId(), req.correlationId(), o.label(), o.confidence(), o.scores(), o.model(),
+                        o.version(), latencyMs)
+                : ClassifyResult.failure(req.requestId(), req.correlationId(), o.error(), o.detail(), o.model(), o.version(),
+                        latencyMs);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(MessageHeaders.CORRELATION_ID, MessageHeaders.utf8(req.correlationId()));
+        headers.add(InferenceWorker.ANSWERED_BY, MessageHeaders.utf8(instanceId));
+        producer.send(new ProducerRecord<>(req.replyTo(), null, req.requestId(), result, headers));
+        String outcome = o.error() == null ? OUTCOME_OK : o.error();
+        answers.computeIfAbsent(outcome, key -> Counter.builder("pixelflow_inference_answers")
+                .description("answers sent, by outcome (ok or error code)").tag("outcome", key).register(metrics)).increment();
+        latency.record(latencyMs, TimeUnit.MILLISECONDS);
+        if (o.error() != null) {
+            LOG.debug("request {} ({}): {} {}", req.requestId(), req.correlationId(), o.error(), o.detail());
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package dev.pixelflow.inference;
+
+import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.common.message.ClassifyResult;
+import dev.pixelflow.common.model.ModelCatalog;
+import dev.pixelflow.common.topic.TopicAdmin;
+import dev.pixelflow.common.worker.TransactionalLoop;
+import dev.pixelflow.common.worker.Worker;
+import dev.pixelflow.common.worker.WorkerContext;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * classify.requests → one answer per request on its reply topic, exactly once. A follower thread keeps the
+ * newest version of every model loaded; the request loop starts only once the follower has caught up with
+ * the models published before start. Several workers in one consumer group share the request partitions.
+ */
+public final class InferenceWorker implements Worker {
+    /** Result header naming the worker instance that answered; for operators and tests, not for clients. */
+    public static final String ANSWERED_BY = "answered-by";
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceWorker.class);
+    private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
+
+    private final WorkerContext ctx;
+    private final InferenceSettings settings;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile boolean started;
+    private ExecutorService decodePool;
+    private Admin admin;
+    private ModelStore store;
+    private ModelFollower follower;
+    private Thread followerThread;
+    private ModelResolver resolver;
+    private volatile TransactionalLoop<String, byte[], String, ClassifyResult> loop;
+    private KafkaConsumer<String, byte[]> consumer;
+    private KafkaProducer<String, ClassifyResult> producer;
+    private Thread loopThread;
+    private KafkaClientMetrics consumerMetrics;
+
+    public InferenceWorker(WorkerContext ctx, InferenceSettings settings) {
+        this.ctx = ctx;
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "inference";
+    }
+
+    @Override
+    public void start() {
+        admin = ctx.clients().admin();
+        try {
+            TopicAdmin.ensure(admin, ctx.topics().all(), TOPIC_TIMEOUT);
+        } catch (RuntimeException e) {
+            admin.close(Duration.ofSeconds(5));
+            throw e;
+        }
+        String modelsTopic = ctx.topics().models.name();
+        String requestsTopic = ctx.topics().classifyRequests.name();
+        String resultsTopic = ctx.topics().classifyResults.name();
+
+        EngineModelLoader loader = new EngineModelLoader();
+        ModelCatalog catalog = new ModelCatalog(ctx.clients(), modelsTopic);
+        store = new ModelStore(loader, catalog::load, ctx.metrics());
+        follower = new ModelFollower(ctx.clients().consumer(null, true, new StringDeserializer(), new ByteArrayDeserializer()),
+                modelsTopic, store);
+        resolver = new ModelResolver(store, new PinnedModels(settings.pinnedModels(), catalog::load, loader),
+                settings.defaultModel());
+
+        AtomicInteger n = new AtomicInteger();
+        decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), r -> {
+            Thread t = new Thread(r, "decode-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool, resolver,
+                new ReplyTopics(ReplyTopics.describing(admin, Duration.ofSeconds(10)), System::currentTimeMillis, resultsTopic),
+                resultsTopic, settings.batchSize(), ctx.worker().instanceId(), System::currentTimeMillis, ctx.metrics());
+        consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(),
+                new ByteArrayDeserializer(), Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords()));
+        producer = ctx.clients().transactionalProducer(
+                "pixelflow-inference-" + ctx.worker().instanceId(), new StringSerializer(), ClassifyResult.SERDE);
+        consumerMetrics = new KafkaClientMetrics(consumer);
+        consumerMetrics.bindTo(ctx.metrics());
+        loop = new TransactionalLoop<>("inference", consumer, producer, List.of(requestsTopic), processor,
+                Duration.ofMillis(500), ctx.worker().retryAttempts(), ctx.worker().retryBackoff());
+
+        followerThread = new Thread(follower, "model-follower");
+        followerThread.setDaemon(true);
+        followerThread.start();
+        loopThread = new Thread(this::runLoop, "inference-loop");
+        loopThread.start();
+        started = true;
+        LOG.info("inference: {} -> {} (group {}, batch {}, {} decode threads, default model {})", requestsTopic, resultsTopic,
+                settings.groupId(), settings.batchSize(), settings.decodeThreads(),
+                settings.defaultModel() == null ? "the latest published" : settings.defaultModel());
+    }
+
+    private void runLoop() {
+        boolean ran = false;
+        try {
+            // Answering before the published models are loaded would turn early requests into "no-model".
+            while (!stopping && !store.awaitReady(Duration.ofMillis(200))) {
+                if (follower.failed()) {
+                    LOG.error("inference: the model follower failed before catching up; not serving");
+                    return;
+                }
+            }
+            if (stopping) {
+                return;
+            }
+            LOG.info("inference: models ready ({}); answering requests", store.current().byName().keySet());
+            ran = true;
+            loop.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!ran) {
+                // The loop closes its clients when it runs; here it never did.
+                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+                producer.close(Duration.ofSeconds(5));
+            }
+            follower.stop();
+            try {
+                followerThread.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            resolver.close();
+            store.close();
+            decodePool.shutdownNow();
+            if (consumerMetrics != null) {
+                consumerMetrics.close();
+            }
+            admin.close(Duration.ofSeconds(5));
+            done.countDown();
+        }
+    }
+
+    @Override
+    public void stop() {
+        stopping = true;
+        if (loop != null) {
+            loop.stop();
+        }
+        try {
+            if (started && !done.await(ctx.worker().shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("inference: did not stop within {}", ctx.worker().shutdownTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        if (loop != null && loop.failed() || follower != null && follower.failed()) {
+            return false;
+        }
+        return !settings.requireModel() || store != null && store.hasModel();
+    }
+
+    /** True once the published models are loaded and requests are being answered. */
+    public boolean ready() {
+        return store != null && store.ready() && !finished();
+    }
+
+    @Override
+    public boolean finished() {
+        return done.getCount() == 0;
+    }
+
+    @Override
+    public boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

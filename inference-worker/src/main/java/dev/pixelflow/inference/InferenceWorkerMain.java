@@ -1,0 +1,16 @@
+package dev.pixelflow.inference;
+
+import dev.pixelflow.common.engine.NativeBackend;
+import dev.pixelflow.common.worker.WorkerLauncher;
+
+/** {@code java -jar pixelflow-inference-worker.jar}: configured by environment variables (see README). */
+public final class InferenceWorkerMain {
+    private InferenceWorkerMain() {
+    }
+
+    public static void main(String[] args) {
+        // Before anything touches ND4J: picks the native build this CPU can run.
+        NativeBackend.configure();
+        WorkerLauncher.run("inference", 8083, ctx -> new InferenceWorker(ctx, InferenceSettings.from(ctx.source())));
+    }
+}

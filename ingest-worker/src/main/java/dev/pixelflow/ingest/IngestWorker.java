@@ -1,0 +1,115 @@
+package dev.pixelflow.ingest;
+
+import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.common.message.SplitPolicy;
+import dev.pixelflow.common.topic.TopicAdmin;
+import dev.pixelflow.common.worker.TransactionalLoop;
+import dev.pixelflow.common.worker.Worker;
+import dev.pixelflow.common.worker.WorkerContext;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * images.raw → tensors (+ images.dlq), exactly once. The transactional id is derived from the instance id,
+ * so a restarted instance fences its crashed predecessor and aborts whatever it left open.
+ */
+public final class IngestWorker implements Worker {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestWorker.class);
+
+    private final WorkerContext ctx;
+    private final IngestSettings settings;
+    private ExecutorService decodePool;
+    private TransactionalLoop<String, byte[], String, byte[]> loop;
+    private Thread thread;
+    private KafkaClientMetrics consumerMetrics;
+
+    public IngestWorker(WorkerContext ctx, IngestSettings settings) {
+        this.ctx = ctx;
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "ingest";
+    }
+
+    @Override
+    public void start() {
+        try (Admin admin = ctx.clients().admin()) {
+            TopicAdmin.ensure(admin, ctx.topics().all(), Duration.ofSeconds(30));
+        }
+        AtomicInteger n = new AtomicInteger();
+        decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), r -> {
+            Thread t = new Thread(r, "decode-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        RawImageConverter converter = new RawImageConverter(new ImagePreprocessor(settings.limits()),
+                new SplitPolicy(settings.validationFraction()), settings.defaultShape(), settings.requireLabel());
+        KafkaConsumer<String, byte[]> consumer = ctx.clients().consumer(settings.groupId(), true,
+                new StringDeserializer(), new ByteArrayDeserializer(),
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords()));
+        KafkaProducer<String, byte[]> producer = ctx.clients().transactionalProducer(
+                "pixelflow-ingest-" + ctx.worker().instanceId(), new StringSerializer(), new ByteArraySerializer());
+        consumerMetrics = new KafkaClientMetrics(consumer);
+        consumerMetrics.bindTo(ctx.metrics());
+        IngestProcessor processor = new IngestProcessor(converter, decodePool, ctx.topics().tensors.name(),
+                ctx.topics().imagesDlq.name(), ctx.metrics());
+        loop = new TransactionalLoop<>("ingest", consumer, producer, List.of(ctx.topics().imagesRaw.name()),
+                processor, Duration.ofMillis(500), ctx.worker().retryAttempts(), ctx.worker().retryBackoff());
+        thread = new Thread(loop, "ingest-loop");
+        thread.start();
+        LOG.info("ingest: {} -> {} at default size {} with {} decode threads, validation fraction {}",
+                ctx.topics().imagesRaw, ctx.topics().tensors, settings.defaultShape(), settings.decodeThreads(),
+                settings.validationFraction());
+    }
+
+    @Override
+    public void stop() {
+        if (loop == null) {
+            return;
+        }
+        loop.stop();
+        try {
+            if (!loop.await(ctx.worker().shutdownTimeout())) {
+                LOG.warn("ingest: loop did not stop within {}", ctx.worker().shutdownTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        decodePool.shutdownNow();
+        if (consumerMetrics != null) {
+            consumerMetrics.close();
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        return loop == null || !loop.failed();
+    }
+
+    @Override
+    public boolean finished() {
+        return loop != null && loop.finished();
+    }
+
+    @Override
+    public boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return loop != null && loop.await(timeout);
+    }
+}

@@ -1,0 +1,319 @@
+package dev.pixelflow.trainer;
+
+import dev.pixelflow.common.image.PreprocessFingerprint;
+import dev.pixelflow.common.message.ContentHash;
+import dev.pixelflow.common.message.EpochMetrics;
+import dev.pixelflow.common.message.ModelVersion;
+import dev.pixelflow.common.message.TrainingEvent;
+import dev.pixelflow.common.message.TrainingRequest;
+import dev.pixelflow.common.model.ModelCatalog;
+import dev.pixelflow.common.model.ModelPublisher;
+import dev.pixelflow.common.topic.TopicAdmin;
+import dev.pixelflow.common.worker.ErrorKind;
+import dev.pixelflow.common.worker.Worker;
+import dev.pixelflow.common.worker.WorkerContext;
+import io.micrometer.core.instrument.Counter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * training.requests → models (+ training.metrics). One job at a time, on its own thread, while this loop keeps
+ * polling (partitions paused) so the group membership survives hours of training. A job's request offset is
+ * committed in the same transaction that publishes its model version: a trainer killed at any point re-runs the
+ * job from its last checkpoint, and exactly one version is published per request.
+ */
+public final class TrainerWorker implements Worker {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerWorker.class);
+
+    private final WorkerContext ctx;
+    private final TrainerSettings settings;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean failed = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final ExecutorService jobs = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "trainer-job");
+        t.setDaemon(true);
+        return t;
+    });
+    private KafkaConsumer<String, String> consumer;
+    private KafkaProducer<String, byte[]> txProducer;
+    private KafkaProducer<String, byte[]> eventProducer;
+    private Counter published;
+    private Counter failedJobs;
+
+    public TrainerWorker(WorkerContext ctx, TrainerSettings settings) {
+        this.ctx = ctx;
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "trainer";
+    }
+
+    @Override
+    public void start() {
+        try (Admin admin = ctx.clients().admin()) {
+            TopicAdmin.ensure(admin, ctx.topics().all(), Duration.ofSeconds(30));
+        }
+        consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(), new StringDeserializer(),
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
+        txProducer = ctx.clients().transactionalProducer("pixelflow-trainer-" + ctx.worker().instanceId(),
+                new StringSerializer(), new ByteArraySerializer());
+        eventProducer = ctx.clients().producer("trainer-events", new StringSerializer(), new ByteArraySerializer());
+        published = Counter.builder("pixelflow_trainer_versions_published").register(ctx.metrics());
+        failedJobs = Counter.builder("pixelflow_trainer_jobs_failed").register(ctx.metrics());
+        Thread loop = new Thread(this::run, "trainer-loop");
+        loop.start();
+        LOG.info("trainer: {} -> {}, state in {}", ctx.topics().trainingRequests, ctx.topics().models,
+                settings.stateDir().toAbsolutePath());
+    }
+
+    private void run() {
+        try {
+            txProducer.initTransactions();
+            consumer.subscribe(java.util.List.of(ctx.topics().trainingRequests.name()));
+            RunningJob current = null;
+            while (!closed.get()) {
+                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+                if (current == null && !records.isEmpty()) {
+                    ConsumerRecord<String, String> r = records.iterator().next();
+                    current = startJob(r);
+                }
+                if (current != null && current.future.isDone()) {
+                    finish(current);
+                    current = null;
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closed.get()) {
+                fail(e);
+            }
+        } catch (Throwable t) {
+            fail(t);
+        } finally {
+            jobs.shutdownNow();
+            closeQuietly();
+            done.countDown();
+        }
+    }
+
+    private record RunningJob(ConsumerRecord<String, String> record, TrainingRequest request, Future<TrainingJob.Result> future) {
+    }
+
+    private RunningJob startJob(ConsumerRecord<String, String> r) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        consumer.pause(consumer.assignment());
+        TrainingRequest request;
+        try {
+            request = TrainingRequest.SERDE.deserialize(r.topic(), r.value() == null ? null : r.value().getBytes(StandardCharsets.UTF_8));
+            if (request == null) {
+                throw new SerializationException("training request: empty record");
+            }
+        } catch (SerializationException e) {
+            LOG.warn("trainer: refusing request at {}@{}: {}", tp, r.offset(), e.getMessage());
+            TrainingRequest bad = null;
+            return new RunningJob(r, bad, java.util.concurrent.CompletableFuture.failedFuture(new JobFailedException(e.getMessage())));
+        }
+        LOG.info("trainer: job {} for model {} ({} epochs at {}, preset {})", request.jobId(), request.model(),
+                request.epochs(), request.inputShape(), request.preset());
+        Path jobDir = settings.stateDir().resolve("jobs").resolve(safe(request.jobId()));
+        TensorSnapshotReader reader = new TensorSnapshotReader(ctx.clients(), ctx.topics().tensors.name(), settings.memoryBudget());
+        ModelCatalog catalog = new ModelCatalog(ctx.clients(), ctx.topics().models.name());
+        TrainingJob job = new TrainingJob(request, reader, catalog, jobDir, new EventSender(request), closed::get);
+        return new RunningJob(r, request, jobs.submit(job::run));
+    }
+
+    private void finish(RunningJob job) throws InterruptedException {
+        String jobId = job.request == null ? job.record.key() : job.request.jobId();
+        try {
+            TrainingJob.Result result = job.future.get();
+            publish(job, result);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof JobCancelledException || closed.get()) {
+                LOG.info("trainer: job {} stopped; it resumes from its last checkpoint at the next start", jobId);
+                return;
+            }
+            if (!(cause instanceof JobFailedException) && ErrorKind.of(cause) == ErrorKind.RETRY
+                    && cause instanceof org.apache.kafka.common.errors.RetriableException) {
+                LOG.warn("trainer: job {} hit a transient error ({}); retrying from its checkpoint", jobId, cause.toString());
+                rewind(job.record);
+                return;
+            }
+            LOG.error("trainer: job {} failed: {}", jobId, cause.getMessage(), cause instanceof JobFailedException ? null : cause);
+            failedJobs.increment();
+            commitWithEvent(job.record, event(jobId, job.request, TrainingEvent.Type.FAILED, 0, 0, 0, 0, null, null,
+                    cause.getMessage()));
+        }
+        consumer.resume(consumer.assignment());
+    }
+
+    private void rewind(ConsumerRecord<String, String> r) {
+        consumer.seek(new TopicPartition(r.topic(), r.partition()), r.offset());
+        consumer.resume(consumer.assignment());
+    }
+
+    private void publish(RunningJob job, TrainingJob.Result result) throws InterruptedException {
+        TrainingRequest req = job.request;
+        byte[] artifact;
+        try {
+            artifact = Files.readAllBytes(result.engineFile());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the trained engine " + result.engineFile() + ": " + e.getMessage(), e);
+        }
+        int version = new ModelCatalog(ctx.clients(), ctx.topics().models.name()).nextVersion(req.model());
+        ModelVersion manifest = new ModelVersion(ModelVersion.SCHEMA_VERSION, req.model(), version, Instant.now(), req.jobId(),
+                "samediff", new String(TrainingRequest.SERDE.serialize("", req), StandardCharsets.UTF_8), result.snapshot(),
+                result.history().size(), result.history(), result.classNames(), req.inputShape(),
+                PreprocessFingerprint.of(req.inputShape()), ContentHash.sha256Hex(artifact), artifact.length,
+                ModelPublisher.chunkCount(artifact.length));
+        txProducer.beginTransaction();
+        ModelPublisher.send(txProducer, ctx.topics().models.name(), manifest, artifact);
+        EpochMetrics last = manifest.last();
+        sendEvent(txProducer, event(req.jobId(), req, TrainingEvent.Type.PUBLISHED, req.epochs(), req.epochs(), 0, 0, last,
+                version, manifest.ref()));
+        txProducer.sendOffsetsToTransaction(Map.of(new TopicPartition(job.record.topic(), job.record.partition()),
+                new OffsetAndMetadata(job.record.offset() + 1)), consumer.groupMetadata());
+        txProducer.commitTransaction();
+        published.increment();
+        LOG.info("trainer: published {} ({} bytes in {} chunks, val acc {})", manifest.ref(), artifact.length,
+                manifest.chunkCount(), last == null ? "n/a" : String.format("%.4f", last.valAccuracy()));
+        consumer.resume(consumer.assignment());
+    }
+
+    private void commitWithEvent(ConsumerRecord<String, String> r, TrainingEvent event) {
+        txProducer.beginTransaction();
+        sendEvent(txProducer, event);
+        txProducer.sendOffsetsToTransaction(Map.of(new TopicPartition(r.topic(), r.partition()),
+                new OffsetAndMetadata(r.offset() + 1)), consumer.groupMetadata());
+        txProducer.commitTransaction();
+    }
+
+    private void sendEvent(KafkaProducer<String, byte[]> producer, TrainingEvent e) {
+        producer.send(new ProducerRecord<>(ctx.topics().trainingMetrics.name(), e.jobId(),
+                TrainingEvent.SERDE.serialize(ctx.topics().trainingMetrics.name(), e)));
+    }
+
+    private static TrainingEvent event(String jobId, TrainingRequest req, TrainingEvent.Type type, int epoch, int epochs,
+                                       long batch, long batches, EpochMetrics m, Integer version, String message) {
+        return new TrainingEvent(TrainingEvent.SCHEMA_VERSION, jobId == null ? "unknown" : jobId,
+                req == null ? null : req.model(), type, System.currentTimeMillis(), epoch, epochs, batch, batches, m, version, message);
+    }
+
+    /** Sends a job's progress as it happens; these events are informational, so they are not transactional. */
+    private final class EventSender implements JobEvents {
+        private final TrainingRequest req;
+        private final AtomicLong lastProgress = new AtomicLong();
+
+        EventSender(TrainingRequest req) {
+            this.req = req;
+        }
+
+        @Override
+        public void started(int startEpoch, int epochs, int trainSize, int valSize, long parameters) {
+            sendEvent(eventProducer, event(req.jobId(), req, TrainingEvent.Type.STARTED, startEpoch, epochs, 0, 0, null, null,
+                    trainSize + " training and " + valSize + " validation images, " + parameters + " parameters"
+                            + (startEpoch > 1 ? ", resuming at epoch " + startEpoch : "")));
+        }
+
+        @Override
+        public void progress(int epoch, long batch, long batches) {
+            long now = System.nanoTime();
+            long last = lastProgress.get();
+            if (batch == batches || now - last >= settings.progressEvery().toNanos()) {
+                lastProgress.set(now);
+                sendEvent(eventProducer, event(req.jobId(), req, TrainingEvent.Type.PROGRESS, epoch, req.epochs(), batch,
+                        batches, null, null, null));
+            }
+        }
+
+        @Override
+        public void epoch(EpochMetrics metrics, int epochs) {
+            sendEvent(eventProducer, event(req.jobId(), req, TrainingEvent.Type.EPOCH, metrics.epoch(), epochs, 0, 0, metrics,
+                    null, null));
+            eventProducer.flush();
+        }
+    }
+
+    private static String safe(String id) {
+        return id.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private void fail(Throwable t) {
+        failed.set(true);
+        LOG.error("trainer: stopping after a fatal error: {}", t.toString(), t);
+    }
+
+    private void closeQuietly() {
+        for (AutoCloseable c : new AutoCloseable[] {consumer, txProducer, eventProducer}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                LOG.debug("close: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        try {
+            if (!done.await(ctx.worker().shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("trainer: did not stop within {}", ctx.worker().shutdownTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        return !failed.get();
+    }
+
+    @Override
+    public boolean finished() {
+        return done.getCount() == 0;
+    }
+
+    @Override
+    public boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

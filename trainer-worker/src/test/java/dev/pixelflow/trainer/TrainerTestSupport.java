@@ -1,0 +1,117 @@
+package dev.pixelflow.trainer;
+
+import dev.pixelflow.common.config.ConfigSource;
+import dev.pixelflow.common.image.ImageLimits;
+import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.common.image.ImageShape;
+import dev.pixelflow.common.image.PreprocessFingerprint;
+import dev.pixelflow.common.message.ContentHash;
+import dev.pixelflow.common.message.SplitPolicy;
+import dev.pixelflow.common.message.TensorRecord;
+import dev.pixelflow.common.message.TensorRecordSerde;
+import dev.pixelflow.common.message.TrainingEvent;
+import dev.pixelflow.common.topic.TopicAdmin;
+import dev.pixelflow.common.topic.Topics;
+import dev.pixelflow.common.worker.WorkerContext;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Tensors made from real photos with the common preprocessing, and readers of what the trainer wrote. */
+final class TrainerTestSupport {
+    private TrainerTestSupport() {
+    }
+
+    static Map<String, String> env(String bootstrap, String prefix, Path stateDir) {
+        return new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "PIXELFLOW_TOPIC_PREFIX", prefix,
+                "PIXELFLOW_HTTP_PORT", "0", "PIXELFLOW_INSTANCE_ID", prefix + "trainer",
+                "PIXELFLOW_STATE_DIR", stateDir.toString(), "KAFKA_SESSION_TIMEOUT_MS", "6000"));
+    }
+
+    static TrainerWorker worker(Map<String, String> env) {
+        ConfigSource src = ConfigSource.of(env);
+        return new TrainerWorker(WorkerContext.create("trainer", src, 0, new SimpleMeterRegistry()), TrainerSettings.from(src));
+    }
+
+    static void createTopics(String bootstrap, Topics topics) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            TopicAdmin.ensure(admin, topics.all(), Duration.ofSeconds(30));
+        }
+    }
+
+    /** The first {@code perClass} cats and dogs of a folder, preprocessed to {@code shape}, onto tensors. */
+    static int produceTensors(String bootstrap, Topics topics, Path dir, int perClass, ImageShape shape) throws Exception {
+        ImagePreprocessor pre = new ImagePreprocessor(ImageLimits.defaults());
+        SplitPolicy splits = new SplitPolicy(0.2);
+        TensorRecordSerde serde = new TensorRecordSerde();
+        List<Path> files = new ArrayList<>();
+        try (var s = Files.list(dir)) {
+            List<Path> all = s.sorted().collect(Collectors.toList());
+            files.addAll(all.stream().filter(p -> p.getFileName().toString().startsWith("cat.")).limit(perClass).toList());
+            files.addAll(all.stream().filter(p -> p.getFileName().toString().startsWith("dog.")).limit(perClass).toList());
+        }
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (Path f : files) {
+                byte[] bytes = Files.readAllBytes(f);
+                byte[] hash = ContentHash.sha256(bytes);
+                String name = f.getFileName().toString();
+                TensorRecord t = new TensorRecord(PreprocessFingerprint.of(shape), -1, name.substring(0, name.indexOf('.')),
+                        splits.splitOf(hash), name, hash, pre.toHwc(bytes, shape));
+                producer.send(new ProducerRecord<>(topics.tensors.name(), t.key(), serde.serialize("", t)));
+            }
+        }
+        return files.size();
+    }
+
+    static List<TrainingEvent> events(String bootstrap, String topic, String jobId) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("isolation.level", "read_committed");
+        List<TrainingEvent> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                c.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (jobId.equals(r.key())) {
+                        out.add(TrainingEvent.SERDE.deserialize(topic, r.value()));
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
+    static Process startChild(Map<String, String> env, String logName) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx3g", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), TrainerWorkerMain.class.getName());
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(new File(System.getProperty("java.io.tmpdir"), logName));
+        return pb.start();
+    }
+}

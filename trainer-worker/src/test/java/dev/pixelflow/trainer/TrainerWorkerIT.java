@@ -1,0 +1,129 @@
+package dev.pixelflow.trainer;
+
+import static dev.pixelflow.trainer.TrainerTestSupport.env;
+import static dev.pixelflow.trainer.TrainerTestSupport.events;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pixelflow.common.engine.ClassifierEngine;
+import dev.pixelflow.common.engine.Engines;
+import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.image.AugmentSettings;
+import dev.pixelflow.common.image.ImageShape;
+import dev.pixelflow.common.kafka.KafkaClients;
+import dev.pixelflow.common.config.KafkaSettings;
+import dev.pixelflow.common.message.ContentHash;
+import dev.pixelflow.common.message.ModelVersion;
+import dev.pixelflow.common.message.TrainingEvent;
+import dev.pixelflow.common.message.TrainingRequest;
+import dev.pixelflow.common.model.ModelCatalog;
+import dev.pixelflow.common.topic.Topics;
+import dev.pixelflow.testkit.KafkaBrokerExtension;
+import dev.pixelflow.testkit.KafkaTestBroker;
+import dev.pixelflow.testkit.TestDatasets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(KafkaBrokerExtension.class)
+class TrainerWorkerIT {
+    private static final ImageShape SHAPE = new ImageShape(64, 64, 3);
+
+    @Test
+    void trainsPublishesAVersionWhoseArtifactReloadsToTheSameNetwork(KafkaTestBroker broker, @TempDir Path state) throws Exception {
+        String prefix = broker.uniqueName("train") + ".";
+        Topics topics = new Topics(prefix);
+        TrainerTestSupport.createTopics(broker.bootstrapServers(), topics);
+        TrainerTestSupport.produceTensors(broker.bootstrapServers(), topics, TestDatasets.dogsVsCats().resolve("train"), 100, SHAPE);
+        TrainerWorker worker = TrainerTestSupport.worker(env(broker.bootstrapServers(), prefix, state));
+        worker.start();
+        try {
+            TrainingRequest req = request("job-small", 2);
+            send(broker.bootstrapServers(), topics, req);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                    events(broker.bootstrapServers(), topics.trainingMetrics.name(), req.jobId()).stream()
+                            .anyMatch(e -> e.type() == TrainingEvent.Type.PUBLISHED || e.type() == TrainingEvent.Type.FAILED));
+            List<TrainingEvent> events = events(broker.bootstrapServers(), topics.trainingMetrics.name(), req.jobId());
+            assertThat(events).extracting(TrainingEvent::type).contains(TrainingEvent.Type.STARTED)
+                    .doesNotContain(TrainingEvent.Type.FAILED);
+            assertThat(events.stream().filter(e -> e.type() == TrainingEvent.Type.EPOCH).map(e -> e.metrics().epoch()))
+                    .containsExactly(1, 2);
+            assertThat(events.stream().filter(e -> e.type() == TrainingEvent.Type.EPOCH))
+                    .allSatisfy(e -> assertThat(e.metrics().valAccuracy()).isBetween(0.0, 1.0));
+
+            KafkaClients clients = new KafkaClients(new KafkaSettings(broker.bootstrapServers(), prefix, Map.of()), "test");
+            ModelCatalog.Loaded loaded = new ModelCatalog(clients, topics.models.name()).load("cats-dogs").orElseThrow();
+            ModelVersion v = loaded.version();
+            assertThat(v.version()).isEqualTo(1);
+            assertThat(v.classNames()).containsExactly("cat", "dog");
+            assertThat(v.history()).hasSize(2);
+            assertThat(v.chunkCount()).isGreaterThan(1);
+            assertThat(ContentHash.sha256Hex(loaded.artifact())).isEqualTo(v.artifactSha256());
+            assertThat(v.datasetSnapshot()).isNotEmpty();
+
+            Path exported = state.resolve("exported.bin");
+            Files.write(exported, loaded.artifact());
+            float[] input = new float[2 * SHAPE.length()];
+            Random rnd = new Random(3);
+            for (int i = 0; i < input.length; i++) {
+                input[i] = rnd.nextFloat();
+            }
+            try (ClassifierEngine fromTopic = Engines.load(exported);
+                 ClassifierEngine fromTrainer = Engines.load(state.resolve("jobs").resolve(req.jobId()).resolve(TrainingJob.ENGINE_FILE))) {
+                assertThat(fromTopic.output(input, 2)).isDeepEqualTo(fromTrainer.output(input, 2));
+            }
+            assertThat(state.resolve("jobs").resolve(req.jobId()).resolve("history.png")).isNotEmptyFile();
+        } finally {
+            worker.stop();
+        }
+    }
+
+    @Test
+    void aJobWithNoDataAtItsSizeFailsAtOnceNamingTheSizesThatExist(KafkaTestBroker broker, @TempDir Path state) throws Exception {
+        String prefix = broker.uniqueName("train-nodata") + ".";
+        Topics topics = new Topics(prefix);
+        TrainerTestSupport.createTopics(broker.bootstrapServers(), topics);
+        TrainerTestSupport.produceTensors(broker.bootstrapServers(), topics, TestDatasets.dogsVsCats().resolve("test"), 3,
+                new ImageShape(32, 32, 3));
+        TrainerWorker worker = TrainerTestSupport.worker(env(broker.bootstrapServers(), prefix, state));
+        worker.start();
+        try {
+            TrainingRequest req = request("job-nodata", 1);
+            send(broker.bootstrapServers(), topics, req);
+            await().atMost(Duration.ofMinutes(1)).until(() -> events(broker.bootstrapServers(), topics.trainingMetrics.name(),
+                    req.jobId()).stream().anyMatch(e -> e.type() == TrainingEvent.Type.FAILED));
+            TrainingEvent failed = events(broker.bootstrapServers(), topics.trainingMetrics.name(), req.jobId()).stream()
+                    .filter(e -> e.type() == TrainingEvent.Type.FAILED).findFirst().orElseThrow();
+            assertThat(failed.message()).contains("64x64x3", "32x32x3", "--size 64x64x3");
+            assertThat(worker.healthy()).isTrue();
+        } finally {
+            worker.stop();
+        }
+    }
+
+    static TrainingRequest request(String jobId, int epochs) {
+        return new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, "cats-dogs", "small-vgg", null, SHAPE, null,
+                OptimizerSpec.defaults(), 32, epochs, AugmentSettings.defaults(), 7L, null, Instant.now());
+    }
+
+    static void send(String bootstrap, Topics topics, TrainingRequest req) throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topics.trainingRequests.name(), req.jobId(),
+                    TrainingRequest.SERDE.serialize("", req))).get();
+        }
+    }
+}
