@@ -109,7 +109,27 @@ final class TrainingJob {
         return Engines.create(spec, request.optimizer());
     }
 
+    /** A fixed random sample of the training split: the split is stored in topic order, one class after another. */
+    private record Sample(byte[][] pixels, int[] labels) {
+        static Sample of(Dataset data, int size, long seed) {
+            int[] order = BatchFeeder.shuffled(data.trainSize(), new SplittableRandom(seed));
+            int n = Math.min(size, order.length);
+            byte[][] x = new byte[n][];
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = data.trainPixels()[order[i]];
+                y[i] = data.trainLabels()[order[i]];
+            }
+            return new Sample(x, y);
+        }
+    }
+
+    private Sample trainSample;
+
     private EpochMetrics trainEpoch(ClassifierEngine engine, Dataset data, int epoch) throws InterruptedException {
+        if (trainSample == null) {
+            trainSample = Sample.of(data, TRAIN_EVAL_IMAGES, request.seed());
+        }
         long t0 = System.nanoTime();
         double lossSum = 0;
         long seen = 0;
@@ -135,8 +155,7 @@ final class TrainingJob {
             }
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
-        ClassificationTally train = evaluate(engine, data.trainPixels(), data.trainLabels(), data,
-                Math.min(TRAIN_EVAL_IMAGES, data.trainSize()));
+        ClassificationTally train = evaluate(engine, trainSample.pixels(), trainSample.labels(), data, trainSample.labels().length);
         ClassificationTally val = evaluate(engine, data.valPixels(), data.valLabels(), data, data.valSize());
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new EpochMetrics(epoch, seen == 0 ? Double.NaN : lossSum / seen, train.accuracy(), val.loss(), val.accuracy(),

@@ -15,7 +15,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -69,9 +73,22 @@ public final class IngestCommand implements Callable<Integer> {
         AtomicReference<String> firstFailure = new AtomicReference<>();
         Map<String, Integer> perLabel = new TreeMap<>();
         Progress progress = new Progress(out, "ingest", set.size());
+        // Reading files and encoding IDX images to PNG is CPU work: done ahead on all cores, sent in order.
+        ExecutorService readers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+            Thread t = new Thread(r, "ingest-read");
+            t.setDaemon(true);
+            return t;
+        });
+        int window = 512;
+        ArrayDeque<Future<LabeledImage>> ahead = new ArrayDeque<>();
+        int next = 0;
         try (KafkaProducer<String, byte[]> producer = clients.producer("ingest", new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < set.size(); i++) {
-                LabeledImage img = set.get(i);
+                while (next < set.size() && ahead.size() < window) {
+                    int index = next++;
+                    ahead.add(readers.submit(() -> set.get(index)));
+                }
+                LabeledImage img = ahead.poll().get();
                 if (img == null) {
                     progress.step(1);
                     continue;
@@ -101,6 +118,8 @@ public final class IngestCommand implements Callable<Integer> {
                 });
             }
             producer.flush();
+        } finally {
+            readers.shutdownNow();
         }
         progress.finish();
         List<ImageSet.Skipped> skipped = set.skipped();
