@@ -15,8 +15,16 @@ public final class Progress {
     private final long startNanos = System.nanoTime();
     private long lastDraw;
     private long done;
+    private final long initial;
 
     public Progress(PrintStream out, String label, long total) {
+        this(out, label, total, 0);
+    }
+
+    /** A bar joined part-way ({@code initial} done already), whose rate counts only what it sees happen. */
+    public Progress(PrintStream out, String label, long total, long initial) {
+        this.initial = initial;
+        this.done = initial;
         this.out = out;
         this.label = label;
         this.total = total;
@@ -43,7 +51,7 @@ public final class Progress {
 
     private void draw(boolean last) {
         double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
-        double rate = done / secs;
+        double rate = (done - initial) / secs;
         String eta = total > 0 && rate > 0 && done < total ? formatSeconds((total - done) / rate) : "0s";
         String counts = total > 0 ? String.format(Locale.ROOT, "%d/%d", done, total) : Long.toString(done);
         if (terminal) {

@@ -57,9 +57,9 @@ public final class TrainingFollower implements AutoCloseable {
                     case STARTED -> out.printf("training started: %s%n", e.message());
                     case PROGRESS -> {
                         if (bar == null || barEpoch != e.epoch()) {
-                            bar = new Progress(out, String.format(Locale.ROOT, "epoch %d/%d", e.epoch(), e.epochs()), e.batches());
+                            bar = new Progress(out, String.format(Locale.ROOT, "epoch %d/%d", e.epoch(), e.epochs()), e.batches(),
+                                    e.batch());
                             barEpoch = e.epoch();
-                            bar.step(e.batch());
                         } else {
                             bar.step(e.batch() - bar.done());
                         }

@@ -43,13 +43,17 @@ final class DemoSteps {
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(
                     parts.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all().get(30, TimeUnit.SECONDS);
             long total = ends.values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
-            Progress progress = new Progress(System.out, "ingest worker", total);
+            Progress progress = null;
             long done = 0;
             while (System.nanoTime() < deadline) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                         .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
                 long now = parts.stream().mapToLong(tp -> committed.get(tp) == null ? 0 : committed.get(tp).offset()).sum();
-                progress.step(now - done);
+                if (progress == null) {
+                    progress = new Progress(System.out, "ingest worker", total, now);
+                } else {
+                    progress.step(now - done);
+                }
                 done = now;
                 if (done >= total) {
                     progress.finish();
