@@ -95,6 +95,16 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
             return this;
         }
 
+        /**
+         * Adds a SASL_PLAINTEXT listener on {@code port} (PLAIN mechanism) beside the PLAINTEXT one; its users are
+         * given with {@code property("listener.name.sasl_plaintext.plain.sasl.jaas.config", "... user_NAME=\"PASSWORD\";")}.
+         */
+        public Builder saslPlainListener(int port) {
+            checkPort("saslPlainPort", port);
+            extraProperties.put(KafkaServerSettings.SASL_PLAIN_PORT, Integer.toString(port));
+            return this;
+        }
+
         public Builder startTimeout(Duration startTimeout) {
             this.startTimeout = startTimeout;
             return this;

@@ -16,6 +16,9 @@ final class KafkaServerSettings {
      * Kafka's defaults (3 and 2) would make the internal topics (offsets, transactions, share state)
      * impossible to create and transactions would never commit.
      */
+    /** Pseudo-setting (not Kafka's): the port of an extra SASL_PLAINTEXT listener, see {@link BrokerOptions.Builder#saslPlainListener}. */
+    static final String SASL_PLAIN_PORT = "pixelflow.sasl.plain.port";
+
     static Map<String, String> of(int port, int controllerPort, Path logDir, Map<String, String> extra) {
         String host = LocalPorts.HOST;
         Map<String, String> p = new LinkedHashMap<>();
@@ -57,7 +60,18 @@ final class KafkaServerSettings {
         p.put("background.threads", "4");
         p.put("group.coordinator.threads", "1");
         p.put("num.recovery.threads.per.data.dir", "1");
-        p.putAll(extra);
+        Map<String, String> rest = new LinkedHashMap<>(extra);
+        String saslPort = rest.remove(SASL_PLAIN_PORT);
+        if (saslPort != null) {
+            // A second client listener with SASL/PLAIN (users from listener.name.sasl_plaintext.plain.sasl.jaas.config);
+            // the PLAINTEXT one stays for the broker itself and its readiness check.
+            String withSasl = listeners + ",SASL_PLAINTEXT://" + host + ":" + saslPort;
+            p.put("listeners", withSasl);
+            p.put("advertised.listeners", withSasl);
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
+            p.put("sasl.enabled.mechanisms", "PLAIN");
+        }
+        p.putAll(rest);
         return p;
     }
 }

@@ -31,13 +31,7 @@ class SaslAuthenticationIT {
         int plain = freePort();
         int sasl = freePort();
         int controller = freePort();
-        String listeners = "PLAINTEXT://127.0.0.1:" + plain + ",SASL_PLAINTEXT://127.0.0.1:" + sasl
-                + ",CONTROLLER://127.0.0.1:" + controller;
-        BrokerOptions options = BrokerOptions.builder(dir).port(plain).controllerPort(controller)
-                .property("listeners", listeners)
-                .property("advertised.listeners", listeners)
-                .property("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT")
-                .property("sasl.enabled.mechanisms", "PLAIN")
+        BrokerOptions options = BrokerOptions.builder(dir).port(plain).controllerPort(controller).saslPlainListener(sasl)
                 .property("listener.name.sasl_plaintext.plain.sasl.jaas.config",
                         "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"" + SECRET + "\";")
                 .build();
