@@ -1,6 +1,7 @@
 package dev.pixelflow.cli.commands;
 
 import dev.pixelflow.cli.Progress;
+import dev.pixelflow.cli.classify.ClassifyClient;
 import dev.pixelflow.cli.classify.ImageSetSource;
 import dev.pixelflow.cli.data.ImageSet;
 import dev.pixelflow.cli.data.LabelRule;
@@ -70,6 +71,7 @@ final class DemoSteps {
                                Path runDir) throws Exception {
         ImageSet set = ImageSet.scan(List.of(testPath), LabelRule.parse(labels), null, null);
         ImageSetSource source = ImageSetSource.sample(set, limit, 42);
+        awaitServing(clients, topics, source, modelRef, Duration.ofMinutes(2));
         HeldOutEvaluation.Result result = HeldOutEvaluation.run(clients, topics, source, modelRef, Duration.ofSeconds(60));
         if (result.report().count() == 0) {
             throw new IllegalStateException("no held-out image was classified (" + result.summary() + ")");
@@ -81,6 +83,37 @@ final class DemoSteps {
                 "%-40s true %-12s predicted %-12s %.3f %s", shorten(p.name()), p.trueLabel(), p.predictedLabel(), p.confidence(),
                 p.correct() ? "ok" : "WRONG")).toList();
         return new Evaluation(result.report().count(), result.report().accuracy(), examples, report);
+    }
+
+    /**
+     * The version was just published; the inference worker loads it in the background. Probe with one image until
+     * it answers with that version, so no held-out image is counted as an error of the swap.
+     */
+    private static void awaitServing(KafkaClients clients, Topics topics, ImageSetSource source, String modelRef, Duration timeout)
+            throws InterruptedException {
+        ClassifyClient probe = new ClassifyClient(clients, topics.classifyRequests.name(), topics.classifyResults.name(),
+                modelRef, Duration.ofSeconds(30), 1);
+        ClassifyClient.Source one = new ClassifyClient.Source() {
+            @Override
+            public int size() {
+                return 1;
+            }
+
+            @Override
+            public ClassifyClient.Item item(int index) {
+                return source.item(0);
+            }
+        };
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean[] ok = new boolean[1];
+            probe.run(one, o -> ok[0] = o.status() == ClassifyClient.Status.ANSWERED && o.result().ok());
+            if (ok[0]) {
+                return;
+            }
+            Thread.sleep(1000); // the worker is still loading the version; ask again
+        }
+        throw new IllegalStateException("the inference worker did not serve " + modelRef + " within " + timeout.toSeconds() + " s");
     }
 
     private static String shorten(String name) {

@@ -28,7 +28,9 @@ public final class HistoryPlot {
         XYChart acc = chart(title + " — accuracy", "accuracy");
         series(acc, "training", epochs, history.stream().mapToDouble(EpochMetrics::trainAccuracy).toArray(), true);
         series(acc, "validation", epochs, history.stream().mapToDouble(EpochMetrics::valAccuracy).toArray(), false);
+        fitY(acc, history.stream().flatMapToDouble(m -> java.util.stream.DoubleStream.of(m.trainAccuracy(), m.valAccuracy())));
         XYChart loss = chart(title + " — loss", "loss");
+        fitY(loss, history.stream().flatMapToDouble(m -> java.util.stream.DoubleStream.of(m.trainLoss(), m.valLoss())));
         series(loss, "training", epochs, history.stream().mapToDouble(EpochMetrics::trainLoss).toArray(), true);
         series(loss, "validation", epochs, history.stream().mapToDouble(EpochMetrics::valLoss).toArray(), false);
         Path parent = png.toAbsolutePath().getParent();
@@ -37,6 +39,19 @@ public final class HistoryPlot {
         }
         String base = png.toString().endsWith(".png") ? png.toString().substring(0, png.toString().length() - 4) : png.toString();
         BitmapEncoder.saveBitmap(List.of(acc, loss), 1, 2, base, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** XChart sizes the axis from the line series only; the scatter points must fit too. */
+    private static void fitY(XYChart chart, java.util.stream.DoubleStream values) {
+        double[] v = values.filter(Double::isFinite).toArray();
+        if (v.length == 0) {
+            return;
+        }
+        double min = java.util.Arrays.stream(v).min().getAsDouble();
+        double max = java.util.Arrays.stream(v).max().getAsDouble();
+        double pad = Math.max(1e-3, (max - min) * 0.08);
+        chart.getStyler().setYAxisMin(min - pad);
+        chart.getStyler().setYAxisMax(max + pad);
     }
 
     private static XYChart chart(String title, String yTitle) {
