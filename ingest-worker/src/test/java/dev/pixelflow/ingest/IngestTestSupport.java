@@ -5,6 +5,7 @@ import dev.pixelflow.common.message.MessageHeaders;
 import dev.pixelflow.common.message.TensorRecord;
 import dev.pixelflow.common.message.TensorRecordSerde;
 import dev.pixelflow.common.worker.WorkerContext;
+import dev.pixelflow.testkit.TopicReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,24 +83,8 @@ final class IngestTestSupport {
         }
     }
 
-    /** Every committed record of a topic, from the beginning to its current end. */
     static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("isolation.level", "read_committed");
-        p.put("max.partition.fetch.bytes", 8 * 1024 * 1024);
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
+        return TopicReader.readAll(bootstrap, topic);
     }
 
     static List<TensorRecord> tensors(List<ConsumerRecord<String, byte[]>> records) {

@@ -13,6 +13,7 @@ import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.common.worker.WorkerContext;
+import dev.pixelflow.testkit.TopicReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.File;
 import java.nio.file.Files;
@@ -83,25 +84,8 @@ final class TrainerTestSupport {
     }
 
     static List<TrainingEvent> events(String bootstrap, String topic, String jobId) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("isolation.level", "read_committed");
-        List<TrainingEvent> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                c.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (jobId.equals(r.key())) {
-                        out.add(TrainingEvent.SERDE.deserialize(topic, r.value()));
-                    }
-                });
-            }
-        }
-        return out;
+        return TopicReader.readAll(bootstrap, topic).stream().filter(r -> jobId.equals(r.key()))
+                .map(r -> TrainingEvent.SERDE.deserialize(topic, r.value())).collect(Collectors.toList());
     }
 
     static Process startChild(Map<String, String> env, String logName) throws Exception {
