@@ -5,6 +5,7 @@ import dev.pixelflow.cli.classify.ClassifyClient;
 import dev.pixelflow.cli.classify.ClassifyOptions;
 import dev.pixelflow.cli.classify.EvalReport;
 import dev.pixelflow.cli.classify.ImageSetSource;
+import dev.pixelflow.cli.report.HeldOutEvaluation;
 import dev.pixelflow.cli.data.ImageSet;
 import dev.pixelflow.cli.data.LabelRule;
 import dev.pixelflow.common.message.ClassifyResult;
@@ -72,32 +73,10 @@ public final class EvalCommand implements Callable<Integer> {
         }
         ImageSetSource source = limit == null ? ImageSetSource.all(set) : ImageSetSource.sample(set, limit, seed);
         ClassifyClient client = options.client("eval");
-        EvalReport report = new EvalReport();
-        Progress progress = source.size() >= PROGRESS_FROM ? new Progress(System.err, "eval", source.size()) : null;
-        ClassifyClient.Summary summary = client.run(source, o -> {
-            switch (o.status()) {
-                case SKIPPED -> report.skipped();
-                case TIMED_OUT -> report.timedOut();
-                case SEND_FAILED -> report.sendFailed();
-                case ANSWERED -> {
-                    ClassifyResult r = o.result();
-                    String truth = source.label(o.index());
-                    if (!r.ok()) {
-                        report.error(r.error());
-                    } else if (truth == null) {
-                        report.unlabelled();
-                    } else {
-                        report.add(truth, r.label(), r.model(), r.version());
-                    }
-                }
-            }
-            if (progress != null) {
-                progress.step(1);
-            }
-        });
-        if (progress != null) {
-            progress.finish();
-        }
+        HeldOutEvaluation.Result result = HeldOutEvaluation.run(client, source, false,
+                source.size() >= PROGRESS_FROM ? System.err : null);
+        EvalReport report = result.report();
+        ClassifyClient.Summary summary = result.summary();
         if (json) {
             out.println(Json.MAPPER.writeValueAsString(report.toJson()));
         } else {

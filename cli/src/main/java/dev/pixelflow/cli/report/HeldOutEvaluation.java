@@ -28,11 +28,22 @@ public final class HeldOutEvaluation {
             throws InterruptedException {
         ClassifyClient client = new ClassifyClient(clients, topics.classifyRequests.name(), topics.classifyResults.name(),
                 modelRef, timeout, ClassifyOptions.MAX_IN_FLIGHT);
+        return run(client, source, true, System.out);
+    }
+
+    /**
+     * @param keepImages keep each classified image's bytes for a report's grid
+     * @param progressOut where the progress bar goes, or null for none
+     */
+    public static Result run(ClassifyClient client, ImageSetSource source, boolean keepImages, java.io.PrintStream progressOut)
+            throws InterruptedException {
         EvalReport report = new EvalReport();
         List<Prediction> predictions = new ArrayList<>();
-        Progress progress = new Progress(System.out, "classify", source.size());
+        Progress progress = progressOut == null ? null : new Progress(progressOut, "classify", source.size());
         ClassifyClient.Summary summary = client.run(source, o -> {
-            progress.step(1);
+            if (progress != null) {
+                progress.step(1);
+            }
             switch (o.status()) {
                 case SKIPPED -> report.skipped();
                 case TIMED_OUT -> report.timedOut();
@@ -46,8 +57,8 @@ public final class HeldOutEvaluation {
                         report.unlabelled();
                     } else {
                         report.add(truth, r.label(), r.model(), r.version());
-                        ClassifyClient.Item item = source.item(o.index());
-                        if (item.image() != null) {
+                        ClassifyClient.Item item = keepImages ? source.item(o.index()) : null;
+                        if (item != null && item.image() != null) {
                             predictions.add(new Prediction(o.name(), item.image(), truth, r.label(),
                                     r.confidence() == null ? 0 : r.confidence()));
                         }
@@ -55,7 +66,9 @@ public final class HeldOutEvaluation {
                 }
             }
         });
-        progress.finish();
+        if (progress != null) {
+            progress.finish();
+        }
         return new Result(report, predictions, summary);
     }
 }
