@@ -1,6 +1,5 @@
 package dev.pixelflow.cli.commands;
 
-import dev.pixelflow.cli.Progress;
 import dev.pixelflow.cli.classify.ClassifyClient;
 import dev.pixelflow.cli.classify.ClassifyOptions;
 import dev.pixelflow.cli.classify.EvalReport;
@@ -8,7 +7,6 @@ import dev.pixelflow.cli.classify.ImageSetSource;
 import dev.pixelflow.cli.report.HeldOutEvaluation;
 import dev.pixelflow.cli.data.ImageSet;
 import dev.pixelflow.cli.data.LabelRule;
-import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.message.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
