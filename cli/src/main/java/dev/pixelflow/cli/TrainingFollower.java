@@ -75,6 +75,7 @@ public final class TrainingFollower implements AutoCloseable {
                                 m.epoch(), e.epochs(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.seconds(),
                                 m.imagesPerSecond());
                     }
+                    case INTERIM -> out.printf("published %s (after epoch %d; training goes on)%n", e.message(), e.epoch());
                     case PUBLISHED -> {
                         out.printf("published %s%n", e.message());
                         return new Outcome(true, e.version(), e.message(), history);

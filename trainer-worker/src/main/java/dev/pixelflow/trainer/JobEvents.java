@@ -9,4 +9,11 @@ interface JobEvents {
     void progress(int epoch, long batch, long batches);
 
     void epoch(EpochMetrics metrics, int epochs);
+
+    /**
+     * An intermediate version is due (the request's publish policy): {@code engineFile} is a copy of the network
+     * after {@code history}'s last epoch that the receiver owns and deletes once published.
+     */
+    void interim(java.nio.file.Path engineFile, java.util.List<EpochMetrics> history, java.util.Map<Integer, Long> snapshot,
+                 java.util.List<String> classNames);
 }

@@ -66,6 +66,8 @@ public final class TrainerWorker implements Worker {
     private KafkaConsumer<String, String> consumer;
     private KafkaProducer<String, byte[]> txProducer;
     private KafkaProducer<String, byte[]> eventProducer;
+    /** Intermediate versions handed over by the job thread; published by the loop thread, the producer's owner. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Interim> interims = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private Counter published;
     private Counter failedJobs;
 
@@ -108,6 +110,7 @@ public final class TrainerWorker implements Worker {
                     ConsumerRecord<String, String> r = records.iterator().next();
                     current = startJob(r);
                 }
+                publishInterims();
                 if (current != null && current.future.isDone()) {
                     finish(current);
                     current = null;
@@ -182,25 +185,65 @@ public final class TrainerWorker implements Worker {
         consumer.resume(consumer.assignment());
     }
 
-    private void publish(RunningJob job, TrainingJob.Result result) throws InterruptedException {
-        TrainingRequest req = job.request;
-        byte[] artifact;
-        try {
-            artifact = Files.readAllBytes(result.engineFile());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read the trained engine " + result.engineFile() + ": " + e.getMessage(), e);
+    private record Interim(TrainingRequest request, Path engineFile, java.util.List<EpochMetrics> history,
+                           Map<Integer, Long> snapshot, java.util.List<String> classNames) {
+    }
+
+    /**
+     * Publishes the intermediate versions the job asked for, each in its own transaction without the request's
+     * offset: the job goes on, and a crash after this point resumes it without publishing the epoch again.
+     */
+    private void publishInterims() {
+        Interim i;
+        while ((i = interims.poll()) != null) {
+            TrainingRequest req = i.request();
+            byte[] artifact = readEngine(i.engineFile());
+            ModelVersion manifest = manifest(req, artifact, i.history(), i.snapshot(), i.classNames());
+            txProducer.beginTransaction();
+            ModelPublisher.send(txProducer, ctx.topics().models.name(), manifest, artifact);
+            EpochMetrics last = manifest.last();
+            sendEvent(txProducer, event(req.jobId(), req, TrainingEvent.Type.INTERIM, last.epoch(), req.epochs(), 0, 0, last,
+                    manifest.version(), manifest.ref()));
+            txProducer.commitTransaction();
+            published.increment();
+            LOG.info("trainer: published {} after epoch {} of job {} (val acc {}); training goes on", manifest.ref(),
+                    last.epoch(), req.jobId(), String.format("%.4f", last.valAccuracy()));
+            try {
+                Files.deleteIfExists(i.engineFile());
+            } catch (java.io.IOException e) {
+                LOG.debug("could not delete {}: {}", i.engineFile(), e.toString());
+            }
         }
+    }
+
+    private static byte[] readEngine(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the trained engine " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ModelVersion manifest(TrainingRequest req, byte[] artifact, java.util.List<EpochMetrics> history,
+                                  Map<Integer, Long> snapshot, java.util.List<String> classNames) {
         int version = new ModelCatalog(ctx.clients(), ctx.topics().models.name()).nextVersion(req.model());
-        ModelVersion manifest = new ModelVersion(ModelVersion.SCHEMA_VERSION, req.model(), version, Instant.now(), req.jobId(),
-                "samediff", new String(TrainingRequest.SERDE.serialize("", req), StandardCharsets.UTF_8), result.snapshot(),
-                result.history().size(), result.history(), result.classNames(), req.inputShape(),
+        return new ModelVersion(ModelVersion.SCHEMA_VERSION, req.model(), version, Instant.now(), req.jobId(),
+                "samediff", new String(TrainingRequest.SERDE.serialize("", req), StandardCharsets.UTF_8), snapshot,
+                history.size(), history, classNames, req.inputShape(),
                 PreprocessFingerprint.of(req.inputShape()), ContentHash.sha256Hex(artifact), artifact.length,
                 ModelPublisher.chunkCount(artifact.length));
+    }
+
+    private void publish(RunningJob job, TrainingJob.Result result) throws InterruptedException {
+        TrainingRequest req = job.request;
+        publishInterims();
+        byte[] artifact = readEngine(result.engineFile());
+        ModelVersion manifest = manifest(req, artifact, result.history(), result.snapshot(), result.classNames());
         txProducer.beginTransaction();
         ModelPublisher.send(txProducer, ctx.topics().models.name(), manifest, artifact);
         EpochMetrics last = manifest.last();
         sendEvent(txProducer, event(req.jobId(), req, TrainingEvent.Type.PUBLISHED, req.epochs(), req.epochs(), 0, 0, last,
-                version, manifest.ref()));
+                manifest.version(), manifest.ref()));
         txProducer.sendOffsetsToTransaction(Map.of(new TopicPartition(job.record.topic(), job.record.partition()),
                 new OffsetAndMetadata(job.record.offset() + 1)), consumer.groupMetadata());
         txProducer.commitTransaction();
@@ -261,6 +304,12 @@ public final class TrainerWorker implements Worker {
             sendEvent(eventProducer, event(req.jobId(), req, TrainingEvent.Type.EPOCH, metrics.epoch(), epochs, 0, 0, metrics,
                     null, null));
             eventProducer.flush();
+        }
+
+        @Override
+        public void interim(Path engineFile, java.util.List<EpochMetrics> history, Map<Integer, Long> snapshot,
+                            java.util.List<String> classNames) {
+            interims.add(new Interim(req, engineFile, history, snapshot, classNames));
         }
     }
 

@@ -74,6 +74,12 @@ final class TrainingJob {
                 new Checkpoint(request.jobId(), epoch, history, snapshot, data.classNames(), ENGINE_FILE).write(jobDir);
                 writePlot(history);
                 events.epoch(m, request.epochs());
+                if (epoch < request.epochs()
+                        && request.publish().publishesAfter(epoch, m.valAccuracy(), bestValAccuracy(history.subList(0, history.size() - 1)))) {
+                    Path copy = jobDir.resolve("interim-" + epoch + ".bin");
+                    Files.copy(engineFile, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    events.interim(copy, List.copyOf(history), snapshot, data.classNames());
+                }
                 LOG.info("job {} epoch {}/{}: loss {} acc {} | val loss {} val acc {} | {} img/s", request.jobId(), epoch,
                         request.epochs(), fmt(m.trainLoss()), fmt(m.trainAccuracy()), fmt(m.valLoss()), fmt(m.valAccuracy()),
                         Math.round(m.imagesPerSecond()));
@@ -83,6 +89,10 @@ final class TrainingJob {
             }
             return new Result(data.classNames(), snapshot, List.copyOf(history), engineFile, engine.spec());
         }
+    }
+
+    private static double bestValAccuracy(List<EpochMetrics> history) {
+        return history.stream().mapToDouble(EpochMetrics::valAccuracy).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
     }
 
     private ClassifierEngine openEngine(Optional<Checkpoint> checkpoint, Dataset data) throws IOException {

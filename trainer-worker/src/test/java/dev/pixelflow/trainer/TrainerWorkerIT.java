@@ -14,6 +14,7 @@ import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.message.ContentHash;
 import dev.pixelflow.common.message.ModelVersion;
+import dev.pixelflow.common.message.PublishPolicy;
 import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
@@ -85,6 +86,45 @@ class TrainerWorkerIT {
                 assertThat(fromTopic.output(input, 2)).isDeepEqualTo(fromTrainer.output(input, 2));
             }
             assertThat(state.resolve("jobs").resolve(req.jobId()).resolve("history.png")).isNotEmptyFile();
+        } finally {
+            worker.stop();
+        }
+    }
+
+    @Test
+    void publishesIntermediateVersionsWhenAskedAndTheFinalOneLast(KafkaTestBroker broker, @TempDir Path state) throws Exception {
+        String prefix = broker.uniqueName("train-interim") + ".";
+        Topics topics = new Topics(prefix);
+        TrainerTestSupport.createTopics(broker.bootstrapServers(), topics);
+        TrainerTestSupport.produceTensors(broker.bootstrapServers(), topics, TestDatasets.dogsVsCats().resolve("train"), 60, SHAPE);
+        TrainerWorker worker = TrainerTestSupport.worker(env(broker.bootstrapServers(), prefix, state));
+        worker.start();
+        try {
+            TrainingRequest base = request("job-interim", 3);
+            TrainingRequest req = new TrainingRequest(base.schemaVersion(), base.jobId(), base.model(), base.preset(), null,
+                    base.inputShape(), null, base.optimizer(), base.batchSize(), base.epochs(), AugmentSettings.none(),
+                    base.seed(), null, base.requestedAt(), new PublishPolicy(2, false));
+            send(broker.bootstrapServers(), topics, req);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                    events(broker.bootstrapServers(), topics.trainingMetrics.name(), req.jobId()).stream()
+                            .anyMatch(e -> e.type() == TrainingEvent.Type.PUBLISHED || e.type() == TrainingEvent.Type.FAILED));
+            List<TrainingEvent> events = events(broker.bootstrapServers(), topics.trainingMetrics.name(), req.jobId());
+            assertThat(events.stream().filter(e -> e.type() == TrainingEvent.Type.INTERIM || e.type() == TrainingEvent.Type.PUBLISHED)
+                    .map(e -> e.type() + ":" + e.epoch() + ":v" + e.version()))
+                    .containsExactly("INTERIM:2:v1", "PUBLISHED:3:v2");
+
+            KafkaClients clients = new KafkaClients(new KafkaSettings(broker.bootstrapServers(), prefix, Map.of()), "test");
+            ModelCatalog catalog = new ModelCatalog(clients, topics.models.name());
+            ModelCatalog.Loaded interim = catalog.load("cats-dogs:1").orElseThrow();
+            ModelCatalog.Loaded last = catalog.load("cats-dogs").orElseThrow();
+            assertThat(interim.version().history()).hasSize(2);
+            assertThat(last.version().version()).isEqualTo(2);
+            assertThat(last.version().history()).hasSize(3);
+            assertThat(ContentHash.sha256Hex(interim.artifact())).isEqualTo(interim.version().artifactSha256())
+                    .isNotEqualTo(last.version().artifactSha256());
+            try (var files = Files.list(state.resolve("jobs").resolve(req.jobId()))) {
+                assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("interim-"));
+            }
         } finally {
             worker.stop();
         }

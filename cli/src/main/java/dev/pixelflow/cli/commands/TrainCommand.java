@@ -60,6 +60,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warm-start", paramLabel = "NAME:VERSION", description = "continue training from a published version")
     String warmStart;
 
+    @Option(names = "--publish-every", paramLabel = "K", defaultValue = "0",
+            description = "also publish a version after every K-th epoch (default: only at the end)")
+    int publishEvery;
+
+    @Option(names = "--publish-best", description = "also publish a version after each epoch that improves validation accuracy")
+    boolean publishBest;
+
     @Option(names = "--no-follow", description = "send the request and exit")
     boolean noFollow;
 
@@ -83,7 +90,8 @@ public final class TrainCommand implements Callable<Integer> {
         };
         String jobId = model + "-" + UUID.randomUUID().toString().substring(0, 8);
         TrainingRequest request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, model, presetName, null, shape,
-                classes, opt, batch, epochs, augmentation, seed, warmStart, Instant.now());
+                classes, opt, batch, epochs, augmentation, seed, warmStart, Instant.now(),
+                new dev.pixelflow.common.message.PublishPolicy(publishEvery, publishBest));
         KafkaClients clients = kafka.clients("train");
         Topics topics = kafka.topics();
         kafka.ensureTopics(clients, topics);

@@ -2,7 +2,8 @@ package dev.pixelflow.common.message;
 
 /**
  * Progress of a training job on {@code training.metrics}, keyed by job id, so a client can follow one job
- * live: STARTED, PROGRESS (within an epoch), EPOCH (with metrics), PUBLISHED (with the version), FAILED.
+ * live: STARTED, PROGRESS (within an epoch), EPOCH (with metrics), INTERIM (a version published before the end, the
+ * job goes on), PUBLISHED (the final version), FAILED.
  */
 public record TrainingEvent(int schemaVersion, String jobId, String model, Type type, long timestamp, int epoch,
                             int epochs, long batch, long batches, EpochMetrics metrics, Integer version,
@@ -10,7 +11,7 @@ public record TrainingEvent(int schemaVersion, String jobId, String model, Type 
     public static final int SCHEMA_VERSION = 1;
     public static final JsonSerde<TrainingEvent> SERDE = new JsonSerde<>(TrainingEvent.class, "training event", SCHEMA_VERSION);
 
-    public enum Type { STARTED, PROGRESS, EPOCH, PUBLISHED, FAILED }
+    public enum Type { STARTED, PROGRESS, EPOCH, INTERIM, PUBLISHED, FAILED }
 
     public TrainingEvent {
         if (jobId == null || jobId.isEmpty()) {

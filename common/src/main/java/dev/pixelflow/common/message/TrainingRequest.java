@@ -17,11 +17,12 @@ import java.util.List;
  *                     record has one, else sorted names)
  * @param augmentation training-time augmentation; {@link AugmentSettings#none()} for none
  * @param warmStart    {@code NAME:VERSION} to continue from, with its optimizer state, or null
+ * @param publish      intermediate versions (every K epochs, on best validation accuracy); null for the final one only
  */
 public record TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
                               ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize,
                               int epochs, AugmentSettings augmentation, long seed, String warmStart,
-                              Instant requestedAt) implements Versioned {
+                              Instant requestedAt, PublishPolicy publish) implements Versioned {
     public static final int SCHEMA_VERSION = 1;
     public static final JsonSerde<TrainingRequest> SERDE = new JsonSerde<>(TrainingRequest.class, "training request", SCHEMA_VERSION);
 
@@ -48,6 +49,15 @@ public record TrainingRequest(int schemaVersion, String jobId, String model, Str
         classes = classes == null ? null : List.copyOf(classes);
         optimizer = optimizer == null ? OptimizerSpec.defaults() : optimizer;
         augmentation = augmentation == null ? AugmentSettings.none() : augmentation;
+        publish = publish == null ? PublishPolicy.finalOnly() : publish;
+    }
+
+    /** A request that publishes only its final version. */
+    public TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
+                           ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize, int epochs,
+                           AugmentSettings augmentation, long seed, String warmStart, Instant requestedAt) {
+        this(schemaVersion, jobId, model, preset, layers, inputShape, classes, optimizer, batchSize, epochs, augmentation,
+                seed, warmStart, requestedAt, null);
     }
 
     /** The network this request asks for, for a given number of classes. */
