@@ -24,6 +24,7 @@ COPY trainer-worker/ trainer-worker/
 COPY inference-worker/ inference-worker/
 COPY cli/ cli/
 COPY bench/ bench/
+COPY reliability/ reliability/
 # The cache mount keeps ~/.m2 (the Maven distribution the wrapper fetches and all dependencies) between
 # builds, so a source change does not download a gigabyte of native libraries again.
 # Only the workers and what they need are built: the broker's Scala jars and the CLI are not in any image.

@@ -3,7 +3,8 @@ package dev.pixelflow.broker;
 import java.util.List;
 
 /**
- * {@code java -jar pixelflow-broker.jar [--port 9092] [--controller-port 9093] [--data-dir DIR]}.
+ * {@code java -jar pixelflow-broker.jar [--port 9092] [--controller-port 9093] [--data-dir DIR]}; see
+ * {@link BrokerArguments} for the options of one node in a multi-node cluster.
  *
  * <p>Stdout carries exactly one line, {@code pixelflow broker ready: bootstrap=127.0.0.1:PORT data=DIR}, so
  * scripts can wait for it; logs go to stderr. SIGTERM / Ctrl-C stop the broker cleanly. Any start failure is
@@ -38,11 +39,14 @@ public final class BrokerMain {
             System.out.println(BrokerArguments.USAGE);
             return;
         }
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(BrokerOptions.builder(arguments.dataDir())
-                .port(arguments.port())
-                .controllerPort(arguments.controllerPort())
-                .build());
+        EmbeddedKafkaBroker broker;
         try {
+            broker = new EmbeddedKafkaBroker(BrokerOptions.builder(arguments.dataDir())
+                    .port(arguments.port())
+                    .controllerPort(arguments.controllerPort())
+                    .quorum(arguments.quorum())
+                    .properties(arguments.serverConfig())
+                    .build());
             broker.start();
         } catch (RuntimeException e) {
             fail(e.getMessage());

@@ -15,9 +15,11 @@ import java.util.Set;
  * @param dataDir          directory holding the Kafka log dir and the cluster id; created if missing
  * @param extraProperties  further Kafka server settings, overriding the defaults of {@link KafkaServerSettings}
  * @param startTimeout     how long {@link EmbeddedKafkaBroker#start()} waits for the broker to answer
+ * @param quorum           null for a single-node cluster of its own (the default); else this node's membership in a
+ *                         multi-node cluster, whose voters list fixes the controller port
  */
 public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
-                            Duration startTimeout) {
+                            Duration startTimeout, QuorumMembership quorum) {
 
     /** Settings the broker derives from the options above; overriding them would break the single-node layout. */
     static final Set<String> MANAGED_KEYS = Set.of(
@@ -46,6 +48,28 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
             }
         }
         extraProperties = Map.copyOf(extraProperties);
+        if (quorum != null) {
+            if (controllerPort == 0) {
+                controllerPort = quorum.controllerPort();
+            } else if (controllerPort != quorum.controllerPort()) {
+                throw new IllegalArgumentException("controllerPort " + controllerPort + " differs from node "
+                        + quorum.nodeId() + "'s port " + quorum.controllerPort() + " in the quorum voters");
+            }
+            if (port == controllerPort) {
+                throw new IllegalArgumentException("port and controllerPort must differ, both are " + port);
+            }
+        }
+    }
+
+    /** The single-node options of before multi-node support: no quorum. */
+    public BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
+                         Duration startTimeout) {
+        this(port, controllerPort, dataDir, extraProperties, startTimeout, null);
+    }
+
+    /** The {@code node.id} this broker runs with. */
+    public int nodeId() {
+        return quorum == null ? KafkaServerSettings.NODE_ID : quorum.nodeId();
     }
 
     public static Builder builder(Path dataDir) {
@@ -65,6 +89,7 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
         private Path dataDir;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private Duration startTimeout = Duration.ofSeconds(60);
+        private QuorumMembership quorum;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -110,8 +135,14 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
             return this;
         }
 
+        /** Joins a multi-node cluster instead of forming a single-node one; the controller port comes from the voters. */
+        public Builder quorum(QuorumMembership quorum) {
+            this.quorum = quorum;
+            return this;
+        }
+
         public BrokerOptions build() {
-            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout);
+            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout, quorum);
         }
     }
 }

@@ -64,9 +64,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         int chosenPort = choosePort(options.port(), -1, "Kafka port");
         int chosenControllerPort = choosePort(options.controllerPort(), chosenPort, "Kafka controller port");
         Map<String, String> settings = KafkaServerSettings.of(chosenPort, chosenControllerPort, logDir,
-                options.extraProperties());
+                options.quorum(), options.extraProperties());
         Path serverProperties = writeServerProperties(settings);
-        String formattedClusterId = StorageFormat.ensureFormatted(serverProperties, logDir);
+        String formattedClusterId = StorageFormat.ensureFormatted(serverProperties, logDir, options.quorum());
 
         KafkaRaftServer raftServer = null;
         try {
@@ -215,7 +215,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 }
                 try {
                     Collection<Node> nodes = admin.describeCluster().nodes().get(remainingMs, TimeUnit.MILLISECONDS);
-                    if (nodes.stream().anyMatch(node -> node.id() == KafkaServerSettings.NODE_ID)) {
+                    if (nodes.stream().anyMatch(node -> node.id() == options.nodeId())) {
                         return;
                     }
                 } catch (ExecutionException | TimeoutException e) {

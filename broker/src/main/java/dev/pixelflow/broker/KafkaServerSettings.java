@@ -20,12 +20,27 @@ final class KafkaServerSettings {
     static final String SASL_PLAIN_PORT = "pixelflow.sasl.plain.port";
 
     static Map<String, String> of(int port, int controllerPort, Path logDir, Map<String, String> extra) {
+        return of(port, controllerPort, logDir, null, extra);
+    }
+
+    /**
+     * Settings for one node of a multi-node cluster when {@code quorum} is set: static voters, and replication
+     * factor 3 / min ISR 2 (fewer when the cluster is smaller) for new and internal topics, so that acks=all
+     * writes survive the loss of one node.
+     */
+    static Map<String, String> of(int port, int controllerPort, Path logDir, QuorumMembership quorum,
+                                  Map<String, String> extra) {
         String host = LocalPorts.HOST;
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", Integer.toString(NODE_ID));
-        // Dynamic quorum (KIP-853) with this node as the only voter; formatted with --standalone.
-        p.put("controller.quorum.bootstrap.servers", host + ":" + controllerPort);
+        p.put("node.id", Integer.toString(quorum == null ? NODE_ID : quorum.nodeId()));
+        if (quorum == null) {
+            // Dynamic quorum (KIP-853) with this node as the only voter; formatted with --standalone.
+            p.put("controller.quorum.bootstrap.servers", host + ":" + controllerPort);
+        } else {
+            // Static quorum: every node knows all voters up front; formatted with the shared cluster id only.
+            p.put("controller.quorum.voters", quorum.voters());
+        }
         String listeners = "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort;
         p.put("listeners", listeners);
         p.put("advertised.listeners", listeners);
@@ -35,13 +50,15 @@ final class KafkaServerSettings {
         p.put("log.dirs", logDir.toString());
 
         p.put("num.partitions", "1");
-        p.put("default.replication.factor", "1");
-        p.put("min.insync.replicas", "1");
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        String replicas = quorum == null ? "1" : Integer.toString(Math.min(3, quorum.size()));
+        String minIsr = quorum == null ? "1" : Integer.toString(Math.min(2, quorum.size()));
+        p.put("default.replication.factor", replicas);
+        p.put("min.insync.replicas", minIsr);
+        p.put("offsets.topic.replication.factor", replicas);
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", minIsr);
+        p.put("share.coordinator.state.topic.replication.factor", replicas);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
         // Fewer internal partitions: faster first start and fewer files; one node gains nothing from 50.
         p.put("offsets.topic.num.partitions", "5");
         p.put("transaction.state.log.num.partitions", "5");

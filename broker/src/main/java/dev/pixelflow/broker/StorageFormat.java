@@ -27,18 +27,32 @@ final class StorageFormat {
 
     /** Formats {@code logDir} unless it already holds meta.properties; returns the cluster id either way. */
     static String ensureFormatted(Path serverProperties, Path logDir) {
+        return ensureFormatted(serverProperties, logDir, null);
+    }
+
+    /**
+     * With a quorum, formats with its shared cluster id and without --standalone (the static voters list is in
+     * the config), like {@code kafka-storage.sh format -t ID} on each node of a cluster.
+     */
+    static String ensureFormatted(Path serverProperties, Path logDir, QuorumMembership quorum) {
         Path meta = logDir.resolve(META_PROPERTIES);
         if (Files.isRegularFile(meta)) {
             String clusterId = readClusterId(meta);
+            if (quorum != null && !quorum.clusterId().equals(clusterId)) {
+                throw new BrokerStartException(meta + " belongs to cluster " + clusterId + ", not to "
+                        + quorum.clusterId() + "; delete the data dir to join the new cluster");
+            }
             LOG.debug("Log dir {} already formatted for cluster {}", logDir, clusterId);
             return clusterId;
         }
-        String clusterId = Uuid.randomUuid().toString();
+        String clusterId = quorum == null ? Uuid.randomUuid().toString() : quorum.clusterId();
+        String[] command = quorum == null
+                ? new String[] {"format", "--cluster-id", clusterId, "--config", serverProperties.toString(), "--standalone"}
+                : new String[] {"format", "--cluster-id", clusterId, "--config", serverProperties.toString()};
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int exit;
         try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            exit = StorageTool.execute(new String[] {
-                    "format", "--cluster-id", clusterId, "--config", serverProperties.toString(), "--standalone"}, out);
+            exit = StorageTool.execute(command, out);
         } catch (Exception e) {
             throw new BrokerStartException("formatting Kafka log dir " + logDir + " failed: " + e.getMessage(), e);
         }

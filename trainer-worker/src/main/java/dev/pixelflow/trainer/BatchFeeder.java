@@ -4,20 +4,36 @@ import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.Augmenter;
 import dev.pixelflow.common.image.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * One epoch of training batches, made on a background thread while the network trains on the previous one:
  * shuffled by the epoch's seed, each image warped by a fresh augmentation, converted to floats in the engine's
- * layout. A few batches are kept ready so the network never waits for data.
+ * layout. A few batches are kept ready so the network never waits for data. The images come from a {@link Source}:
+ * the dataset in memory, or a pass over {@code tensors} through a shuffle buffer ({@link StreamedEpoch}).
  */
 final class BatchFeeder implements AutoCloseable {
     /** Features in the engine's layout, labels as class indices. */
     record Batch(float[] features, int[] labels, int size) {
+    }
+
+    /** Hands the feeder one epoch's images in training order, on the feeder's thread. */
+    interface Source {
+        /**
+         * @param rng     the epoch's random source, shared with augmentation: draw from it only on this thread
+         * @param stopped true once the feeder is closed; a source should return soon after
+         */
+        void feed(SplittableRandom rng, BooleanSupplier stopped, Sink sink) throws InterruptedException;
+    }
+
+    interface Sink {
+        void accept(byte[] pixels, int label) throws InterruptedException;
     }
 
     private static final Batch END = new Batch(new float[0], new int[0], 0);
@@ -26,33 +42,25 @@ final class BatchFeeder implements AutoCloseable {
     private final Thread thread;
     private volatile RuntimeException failure;
     private final int batches;
+    /** Only the thread that calls {@link #next} touches this. */
+    private long waitedNanos;
 
     BatchFeeder(byte[][] pixels, int[] labels, ImageShape shape, int batchSize, AugmentSettings augmentation,
                 boolean channelsFirst, long epochSeed) {
-        int n = labels.length;
-        this.batches = (n + batchSize - 1) / batchSize;
-        SplittableRandom rng = new SplittableRandom(epochSeed);
-        int[] order = shuffled(n, rng);
+        this(inMemory(pixels, labels), labels.length, shape, batchSize, augmentation, channelsFirst, epochSeed);
+    }
+
+    /** @param count how many images the source will give: sizes the batches and the progress bar */
+    BatchFeeder(Source source, int count, ImageShape shape, int batchSize, AugmentSettings augmentation,
+                boolean channelsFirst, long epochSeed) {
+        this.batches = (count + batchSize - 1) / batchSize;
         Augmenter augmenter = augmentation.isIdentity() ? null : new Augmenter(augmentation);
         thread = new Thread(() -> {
             try {
-                byte[] warped = new byte[shape.length()];
-                for (int start = 0; start < n && !closed.get(); start += batchSize) {
-                    int size = Math.min(batchSize, n - start);
-                    float[] x = new float[size * shape.length()];
-                    int[] y = new int[size];
-                    for (int i = 0; i < size; i++) {
-                        int idx = order[start + i];
-                        byte[] img = pixels[idx];
-                        if (augmenter != null) {
-                            augmenter.apply(img, shape, rng.split(), warped);
-                            img = warped;
-                        }
-                        ImagePreprocessor.toUnitFloat(img, shape, x, i * shape.length(), channelsFirst);
-                        y[i] = labels[idx];
-                    }
-                    put(new Batch(x, y, size));
-                }
+                SplittableRandom rng = new SplittableRandom(epochSeed);
+                Assembler batch = new Assembler(count, shape, batchSize, augmenter, channelsFirst, rng);
+                source.feed(rng, closed::get, batch);
+                batch.flush();
                 put(END);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -65,8 +73,80 @@ final class BatchFeeder implements AutoCloseable {
         thread.start();
     }
 
+    /** Fills batches image by image, sized so the epoch's last batch holds exactly what is left. */
+    private final class Assembler implements Sink {
+        private final ImageShape shape;
+        private final int batchSize;
+        private final Augmenter augmenter;
+        private final boolean channelsFirst;
+        private final SplittableRandom rng;
+        private final byte[] warped;
+        private int remaining;
+        private float[] x;
+        private int[] y;
+        private int filled;
+
+        Assembler(int count, ImageShape shape, int batchSize, Augmenter augmenter, boolean channelsFirst, SplittableRandom rng) {
+            this.remaining = count;
+            this.shape = shape;
+            this.batchSize = batchSize;
+            this.augmenter = augmenter;
+            this.channelsFirst = channelsFirst;
+            this.rng = rng;
+            this.warped = new byte[shape.length()];
+        }
+
+        @Override
+        public void accept(byte[] pixels, int label) throws InterruptedException {
+            if (x == null) {
+                int size = Math.max(1, Math.min(batchSize, remaining));
+                x = new float[size * shape.length()];
+                y = new int[size];
+                filled = 0;
+            }
+            byte[] img = pixels;
+            if (augmenter != null) {
+                augmenter.apply(img, shape, rng.split(), warped);
+                img = warped;
+            }
+            ImagePreprocessor.toUnitFloat(img, shape, x, filled * shape.length(), channelsFirst);
+            y[filled++] = label;
+            remaining--;
+            if (filled == y.length) {
+                put(new Batch(x, y, filled));
+                x = null;
+            }
+        }
+
+        /** A source that gave fewer images than announced leaves a short batch: it still trains. */
+        void flush() throws InterruptedException {
+            if (x != null && filled > 0) {
+                put(new Batch(Arrays.copyOf(x, filled * shape.length()), Arrays.copyOf(y, filled), filled));
+            }
+            x = null;
+        }
+    }
+
+    /** The dataset in memory, in the epoch's permutation. */
+    static Source inMemory(byte[][] pixels, int[] labels) {
+        return (rng, stopped, sink) -> {
+            int[] order = shuffled(labels.length, rng);
+            for (int idx : order) {
+                if (stopped.getAsBoolean()) {
+                    return;
+                }
+                sink.accept(pixels[idx], labels[idx]);
+            }
+        };
+    }
+
     int batches() {
         return batches;
+    }
+
+    /** How long the caller of {@link #next} has waited for batches that were not ready: the network idling on data. */
+    long waitedMillis() {
+        return waitedNanos / 1_000_000;
     }
 
     private void put(Batch b) throws InterruptedException {
@@ -77,7 +157,12 @@ final class BatchFeeder implements AutoCloseable {
 
     /** The next batch, or null at the end of the epoch. */
     Batch next() throws InterruptedException {
-        Batch b = queue.take();
+        Batch b = queue.poll();
+        if (b == null) {
+            long t0 = System.nanoTime();
+            b = queue.take();
+            waitedNanos += System.nanoTime() - t0;
+        }
         if (failure != null) {
             throw new IllegalStateException("preparing a batch failed: " + failure.getMessage(), failure);
         }
@@ -109,10 +194,13 @@ final class BatchFeeder implements AutoCloseable {
         return order;
     }
 
+    /**
+     * Stops the thread without interrupting it: it sees the flag within a wait of {@link #put} or a poll of a
+     * streamed source, and an interrupt would break a Kafka consumer's close.
+     */
     @Override
     public void close() {
         closed.set(true);
         queue.clear();
-        thread.interrupt();
     }
 }

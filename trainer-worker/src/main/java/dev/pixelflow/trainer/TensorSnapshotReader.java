@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the dataset of a job: {@code tensors} up to the given (or current) end offsets, {@code read_committed},
  * keeping the records whose fingerprint is the job's, the last record per key (compaction may not have run yet).
+ * Pixels are held up to the memory budget; a larger dataset is streamed ({@link Examples.Streamed}).
  */
 final class TensorSnapshotReader {
     private static final Logger LOG = LoggerFactory.getLogger(TensorSnapshotReader.class);
@@ -51,12 +52,31 @@ final class TensorSnapshotReader {
         }
     }
 
+    /** One matching record of the snapshot; its pixels are dropped when the dataset turns out to be streamed. */
+    private record Entry(int partition, long offset, Split split, String labelName, int labelIndex, long hashPrefix,
+                         byte[] pixels) {
+        Entry withoutPixels() {
+            return pixels == null ? this : new Entry(partition, offset, split, labelName, labelIndex, hashPrefix, null);
+        }
+    }
+
+    /**
+     * Reads the snapshot once. While the matching records fit the memory budget their pixels are kept and the
+     * dataset is held in memory; past the budget the read goes on keeping only offsets and labels (and validation
+     * pixels while they fit their share), and the training split is streamed from the snapshot every epoch.
+     */
     Dataset read(Map<Integer, Long> snapshot, PreprocessFingerprint fingerprint, List<String> requestedClasses,
                  BooleanSupplier cancelled) {
-        Map<String, TensorRecord> byKey = new LinkedHashMap<>();
+        Map<String, Entry> byKey = new LinkedHashMap<>();
         Map<String, Integer> otherSizes = new TreeMap<>();
+        Map<String, String> labelNames = new HashMap<>();
         TensorRecordSerde serde = new TensorRecordSerde();
+        int imageBytes = fingerprint.shape().length();
+        StreamBudget streamBudget = StreamBudget.of(memoryBudget, imageBytes, TrainingJob.TRAIN_EVAL_IMAGES);
         long bytes = 0;
+        boolean streaming = false;
+        boolean valHeld = true;
+        long valBytes = 0;
         int undecodable = 0;
         try (KafkaConsumer<String, byte[]> c = consumer()) {
             List<TopicPartition> parts = partitions(c).stream().filter(tp -> snapshot.getOrDefault(tp.partition(), 0L) > 0)
@@ -85,13 +105,33 @@ final class TensorSnapshotReader {
                     if (t.labelName() == null) {
                         continue;
                     }
-                    TensorRecord old = byKey.put(r.key(), t);
-                    if (old == null) {
-                        bytes += t.pixels().length;
-                        if (bytes > memoryBudget) {
-                            throw new JobFailedException("the dataset needs more than the memory budget of "
-                                    + memoryBudget / (1024 * 1024) + " MB; raise PIXELFLOW_MEMORY_BUDGET_MB");
+                    // One String per class, not per record: a streamed dataset keeps an entry per record.
+                    String label = labelNames.computeIfAbsent(t.labelName(), n -> n);
+                    boolean keepPixels = !streaming || (valHeld && t.split() == Split.VALIDATION);
+                    Entry e = new Entry(r.partition(), r.offset(), t.split(), label, t.labelIndex(),
+                            SnapshotStream.hashPrefix(t.contentHash()), keepPixels ? t.pixels() : null);
+                    Entry old = byKey.put(r.key(), e);
+                    if (!streaming) {
+                        if (old == null) {
+                            bytes += imageBytes;
+                            if (bytes > memoryBudget) {
+                                streaming = true;
+                                byKey.replaceAll((k, v) -> v.split() == Split.VALIDATION ? v : v.withoutPixels());
+                                valBytes = byKey.values().stream().filter(v -> v.pixels() != null).count() * imageBytes;
+                                LOG.info("dataset {}: more than the memory budget of {} bytes after {} images; streaming the "
+                                        + "training split from tensors each epoch ({} shuffle slots, chunks of {})",
+                                        fingerprint.id(), memoryBudget, byKey.size(), streamBudget.shuffleImages(),
+                                        streamBudget.chunkLength());
+                            }
                         }
+                    } else if (keepPixels && (old == null || old.pixels() == null)) {
+                        valBytes += imageBytes;
+                    }
+                    if (streaming && valHeld && valBytes > streamBudget.validationBytes()) {
+                        valHeld = false;
+                        byKey.replaceAll((k, v) -> v.withoutPixels());
+                        LOG.info("dataset {}: the validation split does not fit its {} bytes of the budget either; "
+                                + "streaming it for evaluation", fingerprint.id(), streamBudget.validationBytes());
                     }
                 }
                 parts.removeIf(tp -> c.position(tp, Duration.ofSeconds(30)) >= snapshot.get(tp.partition()));
@@ -110,7 +150,8 @@ final class TensorSnapshotReader {
             throw new JobFailedException("no labelled tensors at " + fingerprint.shape() + " (" + fingerprint.id() + "); "
                     + have + ". Ingest at this size with: bin/pixelflow ingest PATH --size " + fingerprint.shape());
         }
-        List<String> classes = requestedClasses != null ? requestedClasses : classesOf(byKey.values());
+        List<String> classes = requestedClasses != null ? requestedClasses
+                : classesOf(byKey.values().stream().map(e -> new Label(e.labelName(), e.labelIndex())).toList());
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < classes.size(); i++) {
             index.put(classes.get(i), i);
@@ -118,50 +159,100 @@ final class TensorSnapshotReader {
         if (classes.size() < 2) {
             throw new JobFailedException("the data has only one class (" + classes + "); a classifier needs two or more");
         }
-        List<byte[]> trainX = new ArrayList<>();
-        List<Integer> trainY = new ArrayList<>();
-        List<byte[]> valX = new ArrayList<>();
-        List<Integer> valY = new ArrayList<>();
+        SnapshotStream stream = new SnapshotStream(clients, topic, fingerprint, index);
+        Splitter split = new Splitter(streaming, streaming && !valHeld, index, stream);
         int unknown = 0;
-        for (TensorRecord t : byKey.values()) {
-            Integer y = index.get(t.labelName());
-            if (y == null) {
+        for (Entry e : byKey.values()) {
+            if (!split.add(e)) {
                 unknown++;
-                continue;
-            }
-            if (t.split() == Split.VALIDATION) {
-                valX.add(t.pixels());
-                valY.add(y);
-            } else {
-                trainX.add(t.pixels());
-                trainY.add(y);
             }
         }
         if (unknown > 0) {
             LOG.warn("{} records have labels outside the requested classes {} and were left out", unknown, classes);
         }
-        if (trainX.isEmpty()) {
+        Examples train = split.train();
+        Examples val = split.val();
+        if (train.size() == 0) {
             throw new JobFailedException("no training-split records at " + fingerprint.shape());
         }
-        LOG.info("dataset {}: {} train + {} validation images, classes {}", fingerprint.id(), trainX.size(), valX.size(), classes);
-        return new Dataset(fingerprint.shape(), List.copyOf(classes), trainX.toArray(new byte[0][]),
-                trainY.stream().mapToInt(Integer::intValue).toArray(), valX.toArray(new byte[0][]),
-                valY.stream().mapToInt(Integer::intValue).toArray(), Map.copyOf(snapshot));
+        LOG.info("dataset {}: {} train + {} validation images, classes {}{}", fingerprint.id(), train.size(), val.size(), classes,
+                streaming ? "; training split streamed" + (val instanceof Examples.Streamed ? ", validation streamed" : "")
+                        : "");
+        return new Dataset(fingerprint.shape(), List.copyOf(classes), train, val, Map.copyOf(snapshot), streamBudget);
+    }
+
+    /** Sorts the snapshot's entries into the two splits, each in memory or as a selection to stream. */
+    private static final class Splitter {
+        private final boolean streamTrain;
+        private final boolean streamVal;
+        private final Map<String, Integer> index;
+        private final SnapshotStream stream;
+        private final List<byte[]> trainX = new ArrayList<>();
+        private final List<Integer> trainY = new ArrayList<>();
+        private final List<byte[]> valX = new ArrayList<>();
+        private final List<Integer> valY = new ArrayList<>();
+        private final Selection.Builder trainSel = new Selection.Builder();
+        private final Selection.Builder valSel = new Selection.Builder();
+
+        Splitter(boolean streamTrain, boolean streamVal, Map<String, Integer> index, SnapshotStream stream) {
+            this.streamTrain = streamTrain;
+            this.streamVal = streamVal;
+            this.index = index;
+            this.stream = stream;
+        }
+
+        /** False when the entry's label is not one of the classes. */
+        boolean add(Entry e) {
+            Integer y = index.get(e.labelName());
+            if (y == null) {
+                return false;
+            }
+            if (e.split() == Split.VALIDATION) {
+                if (streamVal) {
+                    valSel.add(e.partition(), e.offset(), e.hashPrefix());
+                } else {
+                    valX.add(e.pixels());
+                    valY.add(y);
+                }
+            } else if (streamTrain) {
+                trainSel.add(e.partition(), e.offset(), e.hashPrefix());
+            } else {
+                trainX.add(e.pixels());
+                trainY.add(y);
+            }
+            return true;
+        }
+
+        Examples train() {
+            return streamTrain ? new Examples.Streamed(stream, trainSel.build()) : inMemory(trainX, trainY);
+        }
+
+        Examples val() {
+            return streamVal ? new Examples.Streamed(stream, valSel.build()) : inMemory(valX, valY);
+        }
+
+        private static Examples inMemory(List<byte[]> x, List<Integer> y) {
+            return new Examples.InMemory(x.toArray(new byte[0][]), y.stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
+
+    /** A record's label as the class list is derived from it. */
+    record Label(String name, int index) {
     }
 
     /** Label indices when every record carries one consistently (e.g. IDX sources), else names sorted, as Keras does. */
-    static List<String> classesOf(Iterable<TensorRecord> records) {
+    static List<String> classesOf(Iterable<Label> records) {
         Map<Integer, String> byIndex = new TreeMap<>();
         TreeSet<String> names = new TreeSet<>();
         boolean indexed = true;
-        for (TensorRecord t : records) {
-            names.add(t.labelName());
-            if (t.labelIndex() < 0) {
+        for (Label t : records) {
+            names.add(t.name());
+            if (t.index() < 0) {
                 indexed = false;
                 continue;
             }
-            String prev = byIndex.putIfAbsent(t.labelIndex(), t.labelName());
-            if (prev != null && !prev.equals(t.labelName())) {
+            String prev = byIndex.putIfAbsent(t.index(), t.name());
+            if (prev != null && !prev.equals(t.name())) {
                 indexed = false;
             }
         }

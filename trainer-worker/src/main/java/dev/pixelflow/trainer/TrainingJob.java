@@ -4,6 +4,7 @@ import dev.pixelflow.common.engine.ClassifierEngine;
 import dev.pixelflow.common.engine.EvalBatch;
 import dev.pixelflow.common.engine.Engines;
 import dev.pixelflow.common.engine.NetworkSpec;
+import dev.pixelflow.common.image.ImagePreprocessor;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.EpochMetrics;
 import dev.pixelflow.common.message.TrainingRequest;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -121,31 +123,46 @@ final class TrainingJob {
 
     /** A fixed random sample of the training split: the split is stored in topic order, one class after another. */
     private record Sample(byte[][] pixels, int[] labels) {
-        static Sample of(Dataset data, int size, long seed) {
-            int[] order = BatchFeeder.shuffled(data.trainSize(), new SplittableRandom(seed));
+        static Sample of(Examples.InMemory data, int size, long seed) {
+            int[] order = BatchFeeder.shuffled(data.size(), new SplittableRandom(seed));
             int n = Math.min(size, order.length);
             byte[][] x = new byte[n][];
             int[] y = new int[n];
             for (int i = 0; i < n; i++) {
-                x[i] = data.trainPixels()[order[i]];
-                y[i] = data.trainLabels()[order[i]];
+                x[i] = data.pixels()[order[i]];
+                y[i] = data.labels()[order[i]];
             }
             return new Sample(x, y);
         }
     }
 
+    /** In-memory training split: its sample, taken once. */
     private Sample trainSample;
+    /** Streamed training split: its sample, filled as the first epoch streams past it. */
+    private TrainSample streamedSample;
 
     private EpochMetrics trainEpoch(ClassifierEngine engine, Dataset data, int epoch) throws InterruptedException {
-        if (trainSample == null) {
-            trainSample = Sample.of(data, TRAIN_EVAL_IMAGES, request.seed());
-        }
         long t0 = System.nanoTime();
         double lossSum = 0;
         long seen = 0;
-        // Every epoch's order and augmentation come from (seed, epoch): reproducible, and resumable mid-job.
-        long epochSeed = new SplittableRandom(request.seed() * 1_000_003L + epoch).nextLong();
-        try (BatchFeeder feeder = new BatchFeeder(data.trainPixels(), data.trainLabels(), data.shape(), request.batchSize(),
+        long epochSeed = epochSeed(request.seed(), epoch);
+        StreamedEpoch streamed = null;
+        BatchFeeder.Source source;
+        if (data.train() instanceof Examples.InMemory m) {
+            if (trainSample == null) {
+                trainSample = Sample.of(m, TRAIN_EVAL_IMAGES, request.seed());
+            }
+            source = BatchFeeder.inMemory(m.pixels(), m.labels());
+        } else {
+            Examples.Streamed s = (Examples.Streamed) data.train();
+            if (streamedSample == null) {
+                streamedSample = TrainSample.choose(s.selection(), data.streamBudget().sampleImages(), request.seed());
+            }
+            streamed = new StreamedEpoch(s, data.streamBudget(), streamedSample);
+            source = streamed;
+        }
+        long waitedMillis;
+        try (BatchFeeder feeder = new BatchFeeder(source, data.trainSize(), data.shape(), request.batchSize(),
                 request.augmentation(), engine.channelsFirst(), epochSeed)) {
             long batch = 0;
             long lastReport = System.nanoTime();
@@ -163,13 +180,103 @@ final class TrainingJob {
                     events.progress(epoch, batch, feeder.batches());
                 }
             }
+            waitedMillis = feeder.waitedMillis();
+        }
+        if (streamed != null) {
+            audit(streamed, (Examples.Streamed) data.train(), epoch, seen, waitedMillis);
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
-        ClassificationTally train = evaluate(engine, trainSample.pixels(), trainSample.labels(), data, trainSample.labels().length);
-        ClassificationTally val = evaluate(engine, data.valPixels(), data.valLabels(), data, data.valSize());
+        byte[][] sampleX;
+        int[] sampleY;
+        if (trainSample != null) {
+            sampleX = trainSample.pixels();
+            sampleY = trainSample.labels();
+        } else {
+            Examples.InMemory kept = streamedSample.kept();
+            sampleX = kept.pixels();
+            sampleY = kept.labels();
+        }
+        ClassificationTally train = evaluate(engine, sampleX, sampleY, data, sampleY.length);
+        ClassificationTally val = data.val() instanceof Examples.InMemory v
+                ? evaluate(engine, v.pixels(), v.labels(), data, v.size())
+                : evaluateStreamed(engine, (Examples.Streamed) data.val(), data);
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new EpochMetrics(epoch, seen == 0 ? Double.NaN : lossSum / seen, train.accuracy(), val.loss(), val.accuracy(),
                 val.perClass(data.classNames()), seconds, seen / trainSeconds);
+    }
+
+    /** Every epoch's order and augmentation come from (seed, epoch): reproducible, and resumable mid-job. */
+    static long epochSeed(long seed, int epoch) {
+        return new SplittableRandom(seed * 1_000_003L + epoch).nextLong();
+    }
+
+    /** Checks that a streamed epoch trained on every record of the split once, and says so. */
+    private void audit(StreamedEpoch streamed, Examples.Streamed train, int epoch, long seen, long waitedMillis) {
+        SnapshotStream.Pass pass = streamed.pass();
+        if (pass != null && pass.matches(train.selection()) && seen == train.size()) {
+            LOG.info("job {} epoch {}: streamed {} of {} training images from tensors, each once ({} shuffle slots; "
+                    + "the network waited {} ms for data)", request.jobId(), epoch, seen, train.size(), streamed.shuffleSlots(),
+                    waitedMillis);
+        } else {
+            LOG.warn("job {} epoch {}: trained on {} of {} training images streamed from tensors ({}); records of the "
+                    + "snapshot are gone when a later copy of the same image was compacted over them", request.jobId(), epoch,
+                    seen, train.size(), pass == null ? "pass incomplete" : pass.delivered() + " read, " + pass.missing() + " missing");
+        }
+    }
+
+    /** The validation split read back from tensors in batches: memory holds one batch. */
+    private ClassificationTally evaluateStreamed(ClassifierEngine engine, Examples.Streamed val, Dataset data)
+            throws InterruptedException {
+        EvalBatcher batcher = new EvalBatcher(engine, data, Math.max(request.batchSize(), 64));
+        val.stream().read(val.selection().chunks(Math.max(1, val.size())), cancelled, batcher);
+        if (cancelled.getAsBoolean()) {
+            throw new JobCancelledException();
+        }
+        batcher.flush();
+        return batcher.tally;
+    }
+
+    /** Gathers streamed records into evaluation batches and tallies each batch as it fills. */
+    private static final class EvalBatcher implements SnapshotStream.Sink {
+        private final ClassifierEngine engine;
+        private final Dataset data;
+        private final int batchSize;
+        private final ClassificationTally tally;
+        private float[] x;
+        private int[] y;
+        private int filled;
+
+        EvalBatcher(ClassifierEngine engine, Dataset data, int batchSize) {
+            this.engine = engine;
+            this.data = data;
+            this.batchSize = batchSize;
+            this.tally = new ClassificationTally(data.classNames().size());
+        }
+
+        @Override
+        public void accept(int partition, long offset, int label, byte[] pixels, long hashPrefix) {
+            if (x == null) {
+                x = new float[batchSize * data.shape().length()];
+                y = new int[batchSize];
+                filled = 0;
+            }
+            ImagePreprocessor.toUnitFloat(pixels, data.shape(), x, filled * data.shape().length(), engine.channelsFirst());
+            y[filled++] = label;
+            if (filled == batchSize) {
+                flush();
+            }
+        }
+
+        void flush() {
+            if (x == null || filled == 0) {
+                return;
+            }
+            float[] features = filled == batchSize ? x : Arrays.copyOf(x, filled * data.shape().length());
+            int[] labels = filled == batchSize ? y : Arrays.copyOf(y, filled);
+            EvalBatch e = engine.evaluate(features, labels, filled);
+            tally.add(labels, e.predicted(), e.meanLoss(), filled);
+            x = null;
+        }
     }
 
     private ClassificationTally evaluate(ClassifierEngine engine, byte[][] pixels, int[] labels, Dataset data, int count) {

@@ -71,13 +71,18 @@ final class TrainerTestSupport {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (Path f : files) {
                 byte[] bytes = Files.readAllBytes(f);
                 byte[] hash = ContentHash.sha256(bytes);
                 String name = f.getFileName().toString();
                 TensorRecord t = new TensorRecord(PreprocessFingerprint.of(shape), -1, name.substring(0, name.indexOf('.')),
                         splits.splitOf(hash), name, hash, pre.toHwc(bytes, shape));
-                producer.send(new ProducerRecord<>(topics.tensors.name(), t.key(), serde.serialize("", t)));
+                sent.add(producer.send(new ProducerRecord<>(topics.tensors.name(), t.key(), serde.serialize("", t))));
+            }
+            // A send that fails (on a loaded machine: a delivery timeout) must fail the test's setup, not thin its data.
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get();
             }
         }
         return files.size();

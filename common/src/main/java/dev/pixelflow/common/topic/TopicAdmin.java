@@ -11,12 +11,18 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates topics idempotently at worker start: existing topics are left as they are. */
+/**
+ * Creates topics idempotently at worker start: existing topics are left as they are. On a cluster of three or more
+ * brokers new topics get replication factor 3 and min.insync.replicas 2 (unless the topic sets its own), so that
+ * acks=all writes survive the loss of a broker whatever the cluster's defaults; smaller clusters keep their defaults.
+ */
 public final class TopicAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+    static final int REPLICATED_BROKERS = 3;
 
     private TopicAdmin() {
     }
@@ -30,8 +36,18 @@ public final class TopicAdmin {
             throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            boolean ready = admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .values().stream().allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            boolean ready;
+            try {
+                ready = admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                        .values().stream().allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            } catch (ExecutionException e) {
+                // A just-created topic can be unknown to the broker answering for a moment (metadata not yet
+                // propagated; seen on a loaded machine): that is "not ready yet", not a failure.
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                ready = false;
+            }
             if (ready) {
                 return;
             }
@@ -46,10 +62,20 @@ public final class TopicAdmin {
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();
+            boolean replicated = false;
             for (Topic<?, ?> t : topics) {
                 if (!existing.contains(t.name())) {
-                    missing.add(new NewTopic(t.name(), java.util.Optional.of(t.partitions()), java.util.Optional.empty())
-                            .configs(t.configs()));
+                    if (missing.isEmpty()) {
+                        replicated = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size()
+                                >= REPLICATED_BROKERS;
+                    }
+                    java.util.Map<String, String> configs = new java.util.HashMap<>(t.configs());
+                    if (replicated) {
+                        configs.putIfAbsent("min.insync.replicas", "2");
+                    }
+                    missing.add(new NewTopic(t.name(), java.util.Optional.of(t.partitions()),
+                            replicated ? java.util.Optional.of((short) REPLICATED_BROKERS) : java.util.Optional.empty())
+                            .configs(configs));
                 }
             }
             if (missing.isEmpty()) {
