@@ -59,15 +59,16 @@ final class InferBench implements Bench {
         Progress.say("infer: small-vgg %s (untrained), %d test JPEGs as requests", SHAPE, jpegs.size());
         report.figure("infer.request_images", jpegs.size(), "images", 0);
 
-        Map<Integer, Double> bareBefore = bare(spec, pixels, bareSeconds);
+        Map<Integer, Double> bareCpu = new LinkedHashMap<>();
+        Map<Integer, Double> bareBefore = bare(spec, pixels, bareSeconds, bareCpu);
         Map<Integer, LoadClient.Result[]> pipeline = new LinkedHashMap<>();
-        try (LocalKafka kafka = LocalKafka.start()) {
+        try (LocalKafka kafka = LocalKafka.startProcess()) {
             byte[] artifact = artifact(spec);
             for (int b : BATCH_SIZES) {
                 pipeline.put(b, pipeline(kafka, artifact, b, jpegs, warmup, measure, paced, report));
             }
         }
-        Map<Integer, Double> bareAfter = bare(spec, pixels, bareSeconds);
+        Map<Integer, Double> bareAfter = bare(spec, pixels, bareSeconds, bareCpu);
 
         Map<Integer, Double> bare = new LinkedHashMap<>();
         for (int b : BATCH_SIZES) {
@@ -84,6 +85,11 @@ final class InferBench implements Bench {
             report.figure("infer.pipeline.b" + b + ".p99", Percentiles.of(full.latencyMs(), 99), "ms", 1);
             report.figure("infer.pipeline.b" + b + ".worker_p50", Percentiles.of(full.workerLatencyMs(), 50), "ms", 1);
             report.figure("infer.pipeline.b" + b + ".errors", full.errors(), "requests", 0);
+            double pipelineCpu = full.cpuSeconds() * 1000 / full.answered();
+            report.figure("infer.bare.b" + b + ".cpu", bareCpu.get(b), "ms/image");
+            report.figure("infer.pipeline.b" + b + ".cpu", pipelineCpu, "ms/request");
+            // What the throughput ratio would be if CPU were the only limit and nothing else ran on these cores.
+            report.figure("infer.cpu_ratio.b" + b, bareCpu.get(b) / pipelineCpu, "ratio", 2);
             report.figure("infer.paced.b" + b + ".rate", half.perSecond(), "requests/s", 1);
             report.figure("infer.paced.b" + b + ".p50", Percentiles.of(half.latencyMs(), 50), "ms", 1);
             report.figure("infer.paced.b" + b + ".p99", Percentiles.of(half.latencyMs(), 99), "ms", 1);
@@ -91,7 +97,9 @@ final class InferBench implements Bench {
         report.note("bare = mean of engine.output() throughput before and after the pipeline, " + bareSeconds
                 + " s per batch size after " + bareSeconds / 3 + " s of warm-up; pipeline = closed loop with 4x batch (at least 8) requests in flight, " + warmup
                 + " warm-up then " + measure + " measured; paced = open loop at half the closed-loop throughput for "
-                + paced + "; latencies are client-measured (send to read_committed receipt)");
+                + paced + "; latencies are client-measured (send to read_committed receipt); cpu = CPU time per image of the"
+                + " bare loop's process, and of the bench process (worker and client) plus the broker process in the"
+                + " pipeline's measured window; cpu_ratio = bare cpu / pipeline cpu");
         for (int b : BATCH_SIZES) {
             if (b != HEADLINE_BATCH) {
                 report.ratio("infer pipeline/bare (batch " + b + ")", pipeline.get(b)[0].perSecond() / bare.get(b), null);
@@ -102,8 +110,8 @@ final class InferBench implements Bench {
         return report;
     }
 
-    /** images/s of engine.output() per batch size, on batches made from real decoded photos. */
-    static Map<Integer, Double> bare(NetworkSpec spec, byte[][] pixels, double seconds) {
+    /** images/s of engine.output() per batch size, on batches made from real decoded photos; CPU ms/image into cpu. */
+    static Map<Integer, Double> bare(NetworkSpec spec, byte[][] pixels, double seconds, Map<Integer, Double> cpu) {
         Map<Integer, Double> out = new LinkedHashMap<>();
         try (ClassifierEngine engine = Engines.create(spec, OptimizerSpec.defaults())) {
             int len = SHAPE.length();
@@ -129,6 +137,7 @@ final class InferBench implements Bench {
                 for (int w = 0; w < 3 || System.nanoTime() - warm < (long) (seconds / 3 * 1e9); w++) {
                     engine.output(batches[w % batches.length], b);
                 }
+                long cpu0 = Cpu.processNanos();
                 long t0 = System.nanoTime();
                 long calls = 0;
                 double elapsed;
@@ -138,6 +147,7 @@ final class InferBench implements Bench {
                     elapsed = (System.nanoTime() - t0) / 1e9;
                 } while (elapsed < seconds || calls < 3);
                 double rate = calls * b / elapsed;
+                cpu.merge(b, (Cpu.processNanos() - cpu0) / 1e6 / (calls * b) / 2, Double::sum); // mean of two runs
                 Progress.say("infer bare: batch %d: %.1f images/s (%d calls in %.1f s)", b, rate, calls, elapsed);
                 out.put(b, rate);
             }
@@ -182,12 +192,17 @@ final class InferBench implements Bench {
             int window = Math.max(8, 4 * batch);
             try (LoadClient client = new LoadClient(kafka.bootstrap(), topics, jpegs)) {
                 ThreadCpu threads0 = ThreadCpu.snapshot();
-                LoadClient.Result full = client.closedLoop(window, warmup, measure);
-                String where = ThreadCpu.describe(ThreadCpu.snapshot().since(threads0), 8);
+                long broker0 = kafka.brokerCpuNanos();
+                // CPU of everything the pipeline runs: this process (worker and client) plus the broker's process.
+                LoadClient.Result full = client.closedLoop(window, warmup, measure,
+                        () -> Cpu.processNanos() + Math.max(0, kafka.brokerCpuNanos()));
+                String where = ThreadCpu.describe(ThreadCpu.snapshot().since(threads0), 8)
+                        + (broker0 < 0 ? "" : String.format(java.util.Locale.ROOT, "; broker process %.1f s",
+                                (kafka.brokerCpuNanos() - broker0) / 1e9));
                 Progress.say("infer pipeline CPU by thread group, batch %d (closed loop, warm-up included): %s", batch, where);
                 if (batch == HEADLINE_BATCH) {
-                    report.note("infer pipeline CPU by thread group at batch " + batch + " (closed loop with warm-up; broker,"
-                            + " worker and client in one process): " + where);
+                    report.note("infer pipeline CPU by thread group at batch " + batch + " (closed loop with warm-up;"
+                            + (kafka.brokerCpuNanos() < 0 ? " broker," : "") + " worker and client in one process): " + where);
                 }
                 Progress.say("infer pipeline: batch %d, %d in flight: %.1f requests/s, p50 %.0f ms, p99 %.0f ms (%d errors)",
                         batch, window, full.perSecond(), Percentiles.of(full.latencyMs(), 50),

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -36,9 +37,10 @@ final class LoadClient implements AutoCloseable {
      * @param perSecond       answers per second over the window
      * @param latencyMs       client-measured send-to-receipt latency of each answer in the window
      * @param workerLatencyMs the worker's own {@code latencyMs} of the same answers (no commit, no delivery)
+     * @param cpuSeconds      CPU time spent in the window by what the caller's clock counts, NaN when not measured
      */
     record Result(long sent, long answered, long errors, double seconds, double perSecond, double[] latencyMs,
-                  double[] workerLatencyMs) {
+                  double[] workerLatencyMs, double cpuSeconds) {
     }
 
     private final KafkaProducer<String, byte[]> producer;
@@ -77,12 +79,13 @@ final class LoadClient implements AutoCloseable {
      * Keeps {@code window} requests in flight: {@code warmup} unmeasured (model and JIT warm-up), then
      * {@code measure} counted; then waits for the stragglers so the next phase starts empty.
      */
-    Result closedLoop(int window, Duration warmup, Duration measure) {
+    Result closedLoop(int window, Duration warmup, Duration measure, LongSupplier cpuNanos) {
         long start = System.nanoTime();
         long measureFrom = start + warmup.toNanos();
         long measureTo = measureFrom + measure.toNanos();
         Sink sink = new Sink();
         long sentInWindow = 0;
+        long cpuFrom = -1;
         while (System.nanoTime() < measureTo) {
             while (inFlight.size() < window) {
                 send();
@@ -90,10 +93,14 @@ final class LoadClient implements AutoCloseable {
                     sentInWindow++;
                 }
             }
+            if (cpuFrom < 0 && System.nanoTime() >= measureFrom) {
+                cpuFrom = cpuNanos.getAsLong();
+            }
             receive(Duration.ofMillis(50), sink, measureFrom, measureTo);
         }
+        double cpu = cpuFrom < 0 ? Double.NaN : (cpuNanos.getAsLong() - cpuFrom) / 1e9;
         drain(null);
-        return sink.result(sentInWindow, (measureTo - measureFrom) / 1e9);
+        return sink.result(sentInWindow, (measureTo - measureFrom) / 1e9, cpu);
     }
 
     /** Sends at {@code ratePerSecond} for {@code duration} whatever the answers do, then waits for every answer. */
@@ -121,7 +128,7 @@ final class LoadClient implements AutoCloseable {
             receive(Duration.ofMillis(waitMs), sink, start, Long.MAX_VALUE);
         }
         drain(sink);
-        return sink.result(sent, duration.toNanos() / 1e9);
+        return sink.result(sent, duration.toNanos() / 1e9, Double.NaN);
     }
 
     private void send() {
@@ -175,10 +182,10 @@ final class LoadClient implements AutoCloseable {
             }
         }
 
-        Result result(long sent, double seconds) {
+        Result result(long sent, double seconds, double cpuSeconds) {
             return new Result(sent, latency.size(), errors, seconds, latency.size() / seconds,
                     latency.stream().mapToDouble(Double::doubleValue).toArray(),
-                    workerLatency.stream().mapToDouble(Double::doubleValue).toArray());
+                    workerLatency.stream().mapToDouble(Double::doubleValue).toArray(), cpuSeconds);
         }
     }
 

@@ -25,18 +25,26 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 
 /**
- * A throw-away embedded broker in a temporary directory, plus the worker wiring the benchmarks share:
- * one topic prefix per measurement, so runs on one broker never see each other's records.
+ * A throw-away broker in a temporary directory, plus the worker wiring the benchmarks share: one topic prefix per
+ * measurement, so runs on one broker never see each other's records. The broker runs in this JVM ({@link #start})
+ * or, as in a deployment, in its own process ({@link #startProcess}), so that this process's CPU time is the
+ * worker's (and the client's) alone and the broker's is measured apart.
  */
 final class LocalKafka implements AutoCloseable {
+    private static final Duration PROCESS_START_TIMEOUT = Duration.ofMinutes(2);
+
     private final Path dir;
+    private final String bootstrap;
     private final EmbeddedKafkaBroker broker;
+    private final Process process;
     private final KafkaClients clients;
 
-    private LocalKafka(Path dir, EmbeddedKafkaBroker broker) {
+    private LocalKafka(Path dir, String bootstrap, EmbeddedKafkaBroker broker, Process process) {
         this.dir = dir;
+        this.bootstrap = bootstrap;
         this.broker = broker;
-        this.clients = new KafkaClients(new KafkaSettings(broker.bootstrapServers(), "", Map.of()), "pixelflow-bench");
+        this.process = process;
+        this.clients = new KafkaClients(new KafkaSettings(bootstrap, "", Map.of()), "pixelflow-bench");
     }
 
     static LocalKafka start() throws IOException {
@@ -50,11 +58,88 @@ final class LocalKafka implements AutoCloseable {
             throw e;
         }
         Progress.say("embedded broker at %s (started in %.1f s)", broker.bootstrapServers(), (System.nanoTime() - t0) / 1e9);
-        return new LocalKafka(dir, broker);
+        return new LocalKafka(dir, broker.bootstrapServers(), broker, null);
+    }
+
+    /**
+     * The pixelflow broker jar in a child JVM ({@code $PIXELFLOW_HOME/broker/target/pixelflow-broker.jar}, as
+     * {@code bin/pixelflow broker} runs it); in this JVM when the jar is not there.
+     */
+    static LocalKafka startProcess() throws IOException, InterruptedException {
+        Path jar = Path.of(System.getenv().getOrDefault("PIXELFLOW_HOME", "."), "broker", "target", "pixelflow-broker.jar");
+        if (!Files.isRegularFile(jar)) {
+            Progress.say("no broker jar at %s; running the broker in this JVM", jar.toAbsolutePath());
+            return start();
+        }
+        Path dir = Files.createTempDirectory("pixelflow-bench-kafka-");
+        long t0 = System.nanoTime();
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-XX:+UseParallelGC", "-jar", jar.toString(), "--port", Integer.toString(freePort()),
+                "--controller-port", Integer.toString(freePort()), "--data-dir", dir.resolve("data").toString());
+        Process process = new ProcessBuilder(command).redirectError(dir.resolve("broker.log").toFile()).start();
+        // A bench that is interrupted must not leave its broker behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "bench-broker-stop"));
+        String ready = null;
+        try {
+            ready = awaitReady(process);
+        } finally {
+            if (ready == null) {
+                process.destroyForcibly();
+                Progress.say("broker process did not start; its log: %s", dir.resolve("broker.log"));
+            }
+        }
+        String bootstrap = ready.replaceAll(".*bootstrap=(\\S+).*", "$1");
+        Progress.say("broker process %d at %s (started in %.1f s)", process.pid(), bootstrap, (System.nanoTime() - t0) / 1e9);
+        return new LocalKafka(dir, bootstrap, null, process);
+    }
+
+    private static String awaitReady(Process process) throws IOException, InterruptedException {
+        java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                java.io.BufferedReader out = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+                for (String l; (l = out.readLine()) != null; ) {
+                    if (l.startsWith("pixelflow broker ready:")) {
+                        return l;
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        try {
+            String l = line.get(PROCESS_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (l == null) {
+                throw new IOException("the broker process exited before it was ready (exit " + process.waitFor() + ")");
+            }
+            return l;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("the broker process was not ready within " + PROCESS_START_TIMEOUT, e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** CPU time of the broker process so far, or -1 when the broker runs in this JVM (it is in this JVM's time). */
+    long brokerCpuNanos() {
+        if (process == null) {
+            return -1;
+        }
+        return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+    }
+
+    /** Per-thread CPU of the broker process, or null when the broker runs in this JVM. */
+    ThreadCpu brokerThreads() {
+        return process == null ? null : ThreadCpu.snapshot(process.pid());
     }
 
     String bootstrap() {
-        return broker.bootstrapServers();
+        return bootstrap;
     }
 
     KafkaClients clients() {
@@ -110,7 +195,17 @@ final class LocalKafka implements AutoCloseable {
     @Override
     public void close() {
         try {
-            broker.close();
+            if (broker != null) {
+                broker.close();
+            } else {
+                process.destroy(); // SIGTERM: the broker's shutdown hook closes it cleanly
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         } finally {
             deleteQuietly(dir);
         }

@@ -19,7 +19,6 @@ import java.util.stream.Stream;
 final class ThreadCpu {
     /** Linux reports thread times in clock ticks of 1/100 s (USER_HZ) on every mainstream architecture. */
     private static final double TICK_SECONDS = 0.01;
-    private static final Path TASKS = Path.of("/proc/self/task");
 
     private final Map<String, Long> ticksByThread;
     private final Map<String, String> names;
@@ -32,9 +31,18 @@ final class ThreadCpu {
     }
 
     static ThreadCpu snapshot() {
+        return snapshot(Path.of("/proc/self"));
+    }
+
+    /** The same for another process, e.g. the benchmark's broker. */
+    static ThreadCpu snapshot(long pid) {
+        return snapshot(Path.of("/proc", Long.toString(pid)));
+    }
+
+    private static ThreadCpu snapshot(Path proc) {
         Map<String, Long> ticks = new HashMap<>();
         Map<String, String> names = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(TASKS)) {
+        try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
                     long t = ticks(Files.readString(task.resolve("stat")));
@@ -50,7 +58,7 @@ final class ThreadCpu {
         }
         long process;
         try {
-            process = ticks(Files.readString(Path.of("/proc/self/stat")));
+            process = ticks(Files.readString(proc.resolve("stat")));
         } catch (IOException | RuntimeException e) {
             process = -1;
         }

@@ -6,6 +6,7 @@ import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.message.MessageHeaders;
 import dev.pixelflow.common.worker.BatchProcessor;
+import dev.pixelflow.common.worker.PendingBatch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One poll of requests → one answer each, inside the loop's transaction. Images are decoded in parallel on the
- * decode pool, requests are grouped by the model that answers them and run through its engine in batches,
- * and answers are sent in input order. A request that cannot be served (bad image, expired, unknown model,
+ * decode pool, requests are grouped by the model that answers them and run through its engine in batches on the
+ * engine thread (each batch as soon as its images are decoded), and answers are sent in input order. A request that cannot be served (bad image, expired, unknown model,
  * missing reply topic) gets an error answer; only failures of the worker itself (engine, Kafka) abort the batch.
  */
 final class InferenceProcessor implements BatchProcessor<String, byte[], String, ClassifyResult> {
@@ -51,6 +52,7 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
 
     private final ImagePreprocessor preprocessor;
     private final ExecutorService decodePool;
+    private final EngineThread engines;
     private final ModelResolver resolver;
     private final ReplyTopics replyTopics;
     private final String defaultTopic;
@@ -63,11 +65,12 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
     private final Timer latency;
     private final Map<String, Counter> answers = new HashMap<>();
 
-    InferenceProcessor(ImagePreprocessor preprocessor, ExecutorService decodePool, ModelResolver resolver,
-                       ReplyTopics replyTopics, String defaultTopic, int batchSize, String instanceId, LongSupplier clock,
-                       MeterRegistry metrics) {
+    InferenceProcessor(ImagePreprocessor preprocessor, ExecutorService decodePool, EngineThread engines,
+                       ModelResolver resolver, ReplyTopics replyTopics, String defaultTopic, int batchSize, String instanceId,
+                       LongSupplier clock, MeterRegistry metrics) {
         this.preprocessor = preprocessor;
         this.decodePool = decodePool;
+        this.engines = engines;
         this.resolver = resolver;
         this.replyTopics = replyTopics;
         this.defaultTopic = defaultTopic;
@@ -86,8 +89,13 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
                 .publishPercentiles(0.5, 0.95, 0.99).register(metrics);
     }
 
+    /**
+     * On the loop thread: reads the requests, resolves their models and hands the images to the decode pool; the
+     * engine thread then runs each model's batches as soon as their images are decoded, while the loop goes on
+     * committing the previous poll and reading the next.
+     */
     @Override
-    public void process(ConsumerRecords<String, byte[]> records, Producer<String, ClassifyResult> producer) throws Exception {
+    public PendingBatch<String, ClassifyResult> start(ConsumerRecords<String, byte[]> records) throws Exception {
         List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
         records.forEach(batch::add);
         int n = batch.size();
@@ -136,12 +144,63 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
             decoded.set(i, decodePool.submit(() -> preprocessor.toHwc(image, model.inputShape())));
         }
 
-        for (Batches.Group<LoadedModel> group : Batches.groups(n, i -> models[i])) {
-            inferGroup(group, decoded, outcomes);
+        List<Batches.Group<LoadedModel>> groups = Batches.groups(n, i -> models[i]);
+        Future<Void> inferred = engines.submit(() -> {
+            for (Batches.Group<LoadedModel> group : groups) {
+                inferGroup(group, decoded, outcomes);
+            }
+            return null;
+        });
+        return new Pending(reqs, outcomes, decoded, inferred);
+    }
+
+    /** A poll being decoded and inferred; its answers go out in input order once the engine is through with it. */
+    private final class Pending implements PendingBatch<String, ClassifyResult> {
+        private final ClassifyRequest[] reqs;
+        private final Outcome[] outcomes;
+        private final List<Future<byte[]>> decoded;
+        private final Future<Void> inferred;
+
+        Pending(ClassifyRequest[] reqs, Outcome[] outcomes, List<Future<byte[]>> decoded, Future<Void> inferred) {
+            this.reqs = reqs;
+            this.outcomes = outcomes;
+            this.decoded = decoded;
+            this.inferred = inferred;
         }
 
-        for (int i = 0; i < n; i++) {
-            send(producer, reqs[i], outcomes[i]);
+        @Override
+        public boolean isDone() {
+            return inferred.isDone();
+        }
+
+        @Override
+        public void sendTo(Producer<String, ClassifyResult> producer) throws Exception {
+            try {
+                inferred.get(); // also makes the engine thread's outcomes visible here
+            } catch (ExecutionException e) {
+                // The engine's own exception, so that the loop tells a fatal error from a retriable one.
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw e;
+            }
+            for (int i = 0; i < reqs.length; i++) {
+                send(producer, reqs[i], outcomes[i]);
+            }
+        }
+
+        @Override
+        public void discard() {
+            // Started work runs to its end (an engine call cannot be interrupted); its outcomes are dropped.
+            inferred.cancel(false);
+            for (Future<byte[]> f : decoded) {
+                if (f != null) {
+                    f.cancel(false);
+                }
+            }
         }
     }
 

@@ -36,6 +36,11 @@ public final class InferenceWorker implements Worker {
     public static final String ANSWERED_BY = "answered-by";
     private static final Logger LOG = LoggerFactory.getLogger(InferenceWorker.class);
     private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Polls being decoded or inferred at once: one on the engine, the next decoded and queued behind it, and one more
+     * read while the oldest commits, so the engine never waits for a commit, a poll or a decode.
+     */
+    private static final int POLLS_IN_FLIGHT = 3;
 
     private final WorkerContext ctx;
     private final InferenceSettings settings;
@@ -47,6 +52,7 @@ public final class InferenceWorker implements Worker {
     private ModelStore store;
     private ModelFollower follower;
     private Thread followerThread;
+    private EngineThread engines;
     private ModelResolver resolver;
     private volatile TransactionalLoop<String, byte[], String, ClassifyResult> loop;
     private KafkaConsumer<String, byte[]> consumer;
@@ -82,8 +88,9 @@ public final class InferenceWorker implements Worker {
         store = new ModelStore(loader, catalog::load, ctx.metrics());
         follower = new ModelFollower(ctx.clients().consumer(null, true, new StringDeserializer(), new ByteArrayDeserializer()),
                 modelsTopic, store);
-        resolver = new ModelResolver(store, new PinnedModels(settings.pinnedModels(), catalog::load, loader),
-                settings.defaultModel());
+        engines = new EngineThread();
+        resolver = new ModelResolver(store, new PinnedModels(settings.pinnedModels(), catalog::load, loader,
+                engines::closeLater), settings.defaultModel());
 
         AtomicInteger n = new AtomicInteger();
         decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), r -> {
@@ -91,7 +98,8 @@ public final class InferenceWorker implements Worker {
             t.setDaemon(true);
             return t;
         });
-        InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool, resolver,
+        InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool, engines,
+                resolver,
                 new ReplyTopics(ReplyTopics.describing(admin, Duration.ofSeconds(10)), System::currentTimeMillis, resultsTopic),
                 resultsTopic, settings.batchSize(), ctx.worker().instanceId(), System::currentTimeMillis, ctx.metrics());
         consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(),
@@ -101,7 +109,7 @@ public final class InferenceWorker implements Worker {
         consumerMetrics = new KafkaClientMetrics(consumer);
         consumerMetrics.bindTo(ctx.metrics());
         loop = new TransactionalLoop<>("inference", consumer, producer, List.of(requestsTopic), processor,
-                Duration.ofMillis(500), ctx.worker().retryAttempts(), ctx.worker().retryBackoff());
+                Duration.ofMillis(500), POLLS_IN_FLIGHT, ctx.worker().retryAttempts(), ctx.worker().retryBackoff());
 
         followerThread = new Thread(follower, "model-follower");
         followerThread.setDaemon(true);
@@ -144,6 +152,8 @@ public final class InferenceWorker implements Worker {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            // Engines close only once the engine thread has finished the batches handed to it.
+            engines.close();
             resolver.close();
             store.close();
             decodePool.shutdownNow();

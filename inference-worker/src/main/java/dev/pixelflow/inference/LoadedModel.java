@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A model version with its engine, ready to answer. The engine is not thread-safe: only the request loop's
- * thread calls {@link #classify} and {@link #close}.
+ * A model version with its engine, ready to answer. The engine is not thread-safe: {@link #classify} runs only on
+ * the {@link EngineThread}, and {@link #close} there too, or once that thread has stopped.
  *
  * @param offset the manifest's offset on {@code models}: larger means published later
  */

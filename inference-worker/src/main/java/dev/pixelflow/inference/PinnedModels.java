@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +22,21 @@ final class PinnedModels implements AutoCloseable {
     private final int capacity;
     private final Function<String, Optional<ModelCatalog.Loaded>> catalog;
     private final ModelLoader loader;
+    private final Consumer<LoadedModel> closer;
     private final LinkedHashMap<String, LoadedModel> engines = new LinkedHashMap<>(16, 0.75f, true);
 
     /** @param catalog reads one version's manifest and artifact from the models topic by {@code NAME:VERSION} */
     PinnedModels(int capacity, Function<String, Optional<ModelCatalog.Loaded>> catalog, ModelLoader loader) {
+        this(capacity, catalog, loader, LoadedModel::close);
+    }
+
+    /** @param closer closes an evicted engine; the worker defers that until no queued batch can still use it */
+    PinnedModels(int capacity, Function<String, Optional<ModelCatalog.Loaded>> catalog, ModelLoader loader,
+                 Consumer<LoadedModel> closer) {
         this.capacity = capacity;
         this.catalog = catalog;
         this.loader = loader;
+        this.closer = closer;
     }
 
     /** The cached engine of {@code ref} ({@code NAME:VERSION}), or null. */
@@ -55,14 +64,14 @@ final class PinnedModels implements AutoCloseable {
     void put(LoadedModel model) {
         LoadedModel old = engines.put(model.ref(), model);
         if (old != null && old != model) {
-            old.close();
+            closer.accept(old);
         }
         Iterator<Map.Entry<String, LoadedModel>> it = engines.entrySet().iterator();
         while (engines.size() > capacity && it.hasNext()) {
             LoadedModel evicted = it.next().getValue();
             it.remove();
             LOG.debug("models: unloading pinned version {}", evicted.ref());
-            evicted.close();
+            closer.accept(evicted);
         }
     }
 

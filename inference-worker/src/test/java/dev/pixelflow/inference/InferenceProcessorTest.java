@@ -34,12 +34,14 @@ class InferenceProcessorTest {
     private static final long NOW = 1_000_000L;
 
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
+    private final EngineThread engines = new EngineThread();
     private final ModelLoader loader = (m, artifact, offset) -> new LoadedModel(m, new FakeEngine(2), offset);
     private final ModelStore store = new ModelStore(loader, ref -> Optional.empty(), new SimpleMeterRegistry());
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
     @AfterEach
     void close() {
+        engines.close();
         pool.shutdownNow();
         store.close();
     }
@@ -50,7 +52,7 @@ class InferenceProcessorTest {
         await().atMost(Duration.ofSeconds(5)).until(store::hasModel);
         ModelResolver resolver = new ModelResolver(store, new PinnedModels(2, ref -> Optional.empty(), loader), null);
         ReplyTopics replyTopics = new ReplyTopics(t -> t.equals("mine"), () -> NOW, RESULTS);
-        return new InferenceProcessor(new ImagePreprocessor(ImageLimits.defaults()), pool, resolver, replyTopics, RESULTS,
+        return new InferenceProcessor(new ImagePreprocessor(ImageLimits.defaults()), pool, engines, resolver, replyTopics, RESULTS,
                 batchSize, "worker-1", () -> NOW, metrics);
     }
 
@@ -83,7 +85,7 @@ class InferenceProcessorTest {
                 record("white2", png(250)));
         MockProducer<String, ClassifyResult> producer = new MockProducer<>(true, null, new StringSerializer(), ClassifyResult.SERDE);
 
-        processor.process(poll(in), producer);
+        processor.start(poll(in)).sendTo(producer);
 
         List<ProducerRecord<String, ClassifyResult>> out = producer.history();
         assertThat(out).extracting(ProducerRecord::key).containsExactly("white", "empty", "black", "random", "expired",

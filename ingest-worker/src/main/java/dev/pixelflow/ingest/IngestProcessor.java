@@ -15,12 +15,13 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import dev.pixelflow.common.worker.BatchProcessor;
+import dev.pixelflow.common.worker.PendingBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One poll of raw images → tensors and dead letters, inside the loop's transaction. Decoding fans out over the
- * decode pool; results are sent in input order so each partition's records stay in order.
+ * One poll of raw images → tensors and dead letters, inside the loop's transaction. Decoding (and serializing) fans
+ * out over the decode pool as soon as the poll arrives, so it overlaps the commit of the previous poll.
  */
 final class IngestProcessor implements BatchProcessor<String, byte[], String, byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(IngestProcessor.class);
@@ -49,28 +50,74 @@ final class IngestProcessor implements BatchProcessor<String, byte[], String, by
     }
 
     @Override
-    public void process(ConsumerRecords<String, byte[]> records, Producer<String, byte[]> producer) throws Exception {
+    public PendingBatch<String, byte[]> start(ConsumerRecords<String, byte[]> records) {
         List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
         records.forEach(batch::add);
-        List<Future<Conversion>> results = new ArrayList<>(batch.size());
+        List<Future<Ready>> results = new ArrayList<>(batch.size());
         for (ConsumerRecord<String, byte[]> r : batch) {
-            results.add(decodePool.submit(() -> decodeTime.record(() -> converter.convert(r))));
+            results.add(decodePool.submit(() -> prepare(r)));
         }
-        int converted = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            ConsumerRecord<String, byte[]> in = batch.get(i);
-            Conversion c = results.get(i).get();
-            if (c instanceof Conversion.Converted ok) {
-                producer.send(new ProducerRecord<>(tensorsTopic, ok.tensor().key(), tensorSerde.serialize(tensorsTopic, ok.tensor())));
-                converted++;
-            } else if (c instanceof Conversion.Rejected bad) {
-                producer.send(deadLetter(in, bad));
-                metrics.counter("pixelflow_ingest_dlq", "reason", bad.reason()).increment();
-                LOG.info("dead-lettered {}/{}@{} ({}): {}", in.topic(), in.partition(), in.offset(), bad.reason(), bad.message());
+        return new Pending(batch, results);
+    }
+
+    /** One record's output, serialized on the decode thread so the loop thread only hands bytes to the producer. */
+    private record Ready(String key, byte[] tensor, Conversion.Rejected rejected) {
+    }
+
+    private Ready prepare(ConsumerRecord<String, byte[]> r) {
+        Conversion c = decodeTime.record(() -> converter.convert(r));
+        if (c instanceof Conversion.Converted ok) {
+            return new Ready(ok.tensor().key(), tensorSerde.serialize(tensorsTopic, ok.tensor()), null);
+        }
+        return new Ready(null, null, (Conversion.Rejected) c);
+    }
+
+    /** A poll being decoded; results are sent in input order so each partition's records stay in order. */
+    private final class Pending implements PendingBatch<String, byte[]> {
+        private final List<ConsumerRecord<String, byte[]>> batch;
+        private final List<Future<Ready>> results;
+
+        Pending(List<ConsumerRecord<String, byte[]>> batch, List<Future<Ready>> results) {
+            this.batch = batch;
+            this.results = results;
+        }
+
+        @Override
+        public boolean isDone() {
+            for (Future<Ready> f : results) {
+                if (!f.isDone()) {
+                    return false;
+                }
             }
+            return true;
         }
-        imagesIn.increment(batch.size());
-        tensorsOut.increment(converted);
+
+        @Override
+        public void sendTo(Producer<String, byte[]> producer) throws Exception {
+            int converted = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                ConsumerRecord<String, byte[]> in = batch.get(i);
+                Ready out = results.get(i).get();
+                if (out.rejected() == null) {
+                    producer.send(new ProducerRecord<>(tensorsTopic, out.key(), out.tensor()));
+                    converted++;
+                } else {
+                    Conversion.Rejected bad = out.rejected();
+                    producer.send(deadLetter(in, bad));
+                    metrics.counter("pixelflow_ingest_dlq", "reason", bad.reason()).increment();
+                    LOG.info("dead-lettered {}/{}@{} ({}): {}", in.topic(), in.partition(), in.offset(), bad.reason(),
+                            bad.message());
+                }
+            }
+            imagesIn.increment(batch.size());
+            tensorsOut.increment(converted);
+        }
+
+        @Override
+        public void discard() {
+            // Decoding is a pure function of the record: a task that already runs may finish, its result is dropped.
+            results.forEach(f -> f.cancel(false));
+        }
     }
 
     private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> in, Conversion.Rejected bad) {

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -65,7 +66,9 @@ public final class IngestWorker implements Worker {
                 new StringDeserializer(), new ByteArrayDeserializer(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords()));
         KafkaProducer<String, byte[]> producer = ctx.clients().transactionalProducer(
-                "pixelflow-ingest-" + ctx.worker().instanceId(), new StringSerializer(), new ByteArraySerializer());
+                "pixelflow-ingest-" + ctx.worker().instanceId(), new StringSerializer(), new ByteArraySerializer(),
+                // Photo pixels barely compress with LZ4, which costs CPU here and again in the broker's validation.
+                Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"));
         consumerMetrics = new KafkaClientMetrics(consumer);
         consumerMetrics.bindTo(ctx.metrics());
         IngestProcessor processor = new IngestProcessor(converter, decodePool, ctx.topics().tensors.name(),

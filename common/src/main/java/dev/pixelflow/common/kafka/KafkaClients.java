@@ -55,16 +55,30 @@ public final class KafkaClients {
      * {@code initTransactions()} the broker then fences the crashed predecessor and aborts its open transaction.
      */
     public <K, V> KafkaProducer<K, V> transactionalProducer(String transactionalId, Serializer<K> keys, Serializer<V> values) {
-        return new KafkaProducer<>(producerProps(transactionalId, transactionalId), keys, values);
+        return transactionalProducer(transactionalId, keys, values, Map.of());
+    }
+
+    /**
+     * As above, with the caller's defaults (e.g. {@code compression.type=none} for uint8 pixels, which LZ4 barely
+     * shrinks at a real CPU cost in the producer and the broker) under the user's {@code KAFKA_*} settings.
+     */
+    public <K, V> KafkaProducer<K, V> transactionalProducer(String transactionalId, Serializer<K> keys, Serializer<V> values,
+                                                            Map<String, Object> defaults) {
+        return new KafkaProducer<>(producerProps(transactionalId, transactionalId, defaults), keys, values);
     }
 
     private Map<String, Object> producerProps(String clientId, String transactionalId) {
+        return producerProps(clientId, transactionalId, Map.of());
+    }
+
+    private Map<String, Object> producerProps(String clientId, String transactionalId, Map<String, Object> defaults) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.IMAGE_MESSAGE_BYTES);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        p.putAll(defaults);
         p.putAll(common(clientId));
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

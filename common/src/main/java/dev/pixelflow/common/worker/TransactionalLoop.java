@@ -1,6 +1,7 @@
 package dev.pixelflow.common.worker;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -24,10 +25,23 @@ import org.slf4j.LoggerFactory;
  * Consume-transform-produce with exactly-once semantics, after Kafka's ExactlyOnceMessageProcessor: each
  * poll is one transaction holding the outputs and the consumed offsets ({@code sendOffsetsToTransaction}),
  * so a crash anywhere leaves either all of a batch or none of it. On an abortable error the transaction is
- * aborted and the consumer rewound to the committed offsets, so the batch is processed again, once.
+ * aborted, every batch started after it is given up and the consumer rewound to the committed offsets, so those
+ * batches are processed again, once.
+ *
+ * <p>Polls are pipelined: up to {@code maxInFlight} polls are being transformed at once (on the processor's
+ * threads) while this thread commits the oldest finished one and reads the next, so decoding or inference never
+ * waits for a commit. Transactions still commit one at a time in poll order, so each partition's offsets and
+ * outputs advance in order; no transaction is open while the consumer polls. When partitions are revoked the
+ * batches in flight are committed first, inside the rebalance callback, while this member still owns them.
  */
 public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalLoop.class);
+    /** Poll timeout while batches are in flight: short, so a finished batch is committed soon after it finishes. */
+    private static final Duration BUSY_POLL = Duration.ofMillis(2);
+
+    /** A poll and its transform in progress. */
+    private record InFlight<K, V, KO, VO>(ConsumerRecords<K, V> records, PendingBatch<KO, VO> batch) {
+    }
 
     private final String name;
     private final Consumer<K, V> consumer;
@@ -35,6 +49,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     private final Collection<String> topics;
     private final BatchProcessor<K, V, KO, VO> processor;
     private final Duration pollTimeout;
+    private final int maxInFlight;
     private final int retryAttempts;
     private final Duration retryBackoff;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -42,16 +57,31 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile Throwable failure;
+    // Loop thread only (the rebalance callbacks run inside poll on this thread).
+    private final ArrayDeque<InFlight<K, V, KO, VO>> inFlight = new ArrayDeque<>();
+    private boolean rewindNeeded;
+    private int attempt;
 
+    /** A loop with two polls in flight: one being transformed while the previous one commits. */
     public TransactionalLoop(String name, Consumer<K, V> consumer, Producer<KO, VO> producer, Collection<String> topics,
                              BatchProcessor<K, V, KO, VO> processor, Duration pollTimeout, int retryAttempts,
                              Duration retryBackoff) {
+        this(name, consumer, producer, topics, processor, pollTimeout, 2, retryAttempts, retryBackoff);
+    }
+
+    public TransactionalLoop(String name, Consumer<K, V> consumer, Producer<KO, VO> producer, Collection<String> topics,
+                             BatchProcessor<K, V, KO, VO> processor, Duration pollTimeout, int maxInFlight,
+                             int retryAttempts, Duration retryBackoff) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException(name + ": maxInFlight must be at least 1, got " + maxInFlight);
+        }
         this.name = name;
         this.consumer = consumer;
         this.producer = producer;
         this.topics = List.copyOf(topics);
         this.processor = processor;
         this.pollTimeout = pollTimeout;
+        this.maxInFlight = maxInFlight;
         this.retryAttempts = retryAttempts;
         this.retryBackoff = retryBackoff;
     }
@@ -60,20 +90,14 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     public void run() {
         try {
             producer.initTransactions();
-            consumer.subscribe(topics, new RewindOnAssign());
-            int attempt = 0;
+            consumer.subscribe(topics, new CommitOnRevoke());
             while (!closed.get()) {
-                ConsumerRecords<K, V> records = consumer.poll(pollTimeout);
-                if (records.isEmpty()) {
-                    continue;
-                }
                 try {
-                    producer.beginTransaction();
-                    processor.process(records, producer);
-                    producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
-                    producer.commitTransaction();
-                    attempt = 0;
+                    step();
                 } catch (WakeupException e) {
+                    if (closed.get()) {
+                        break;
+                    }
                     throw e;
                 } catch (Exception e) {
                     ErrorKind kind = ErrorKind.of(e);
@@ -86,10 +110,12 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
                     }
                     LOG.warn("{}: batch failed ({}), aborting and retrying ({}/{})", name, e.toString(), attempt, retryAttempts);
                     abortQuietly();
+                    discardAll();
                     rewindToCommitted(consumer.assignment());
                     backoff(attempt);
                 }
             }
+            finishOnStop();
         } catch (WakeupException e) {
             if (!closed.get()) {
                 fail(e);
@@ -97,8 +123,68 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         } catch (Throwable t) {
             fail(t);
         } finally {
+            discardAll();
             closeQuietly();
             done.countDown();
+        }
+    }
+
+    /** One poll (unless the pipeline is full), then commit whatever has finished, oldest first. */
+    private void step() throws Exception {
+        boolean full = inFlight.size() >= maxInFlight;
+        if (!full) {
+            ConsumerRecords<K, V> records = consumer.poll(inFlight.isEmpty() ? pollTimeout : BUSY_POLL);
+            if (rewindNeeded) {
+                // A rebalance gave up uncommitted batches: what this poll returned lies past them on kept partitions.
+                rewindNeeded = false;
+                rewindToCommitted(consumer.assignment());
+                return;
+            }
+            if (!records.isEmpty()) {
+                inFlight.add(new InFlight<>(records, processor.start(records)));
+                full = inFlight.size() >= maxInFlight;
+            }
+        }
+        // When full, wait for the oldest batch: that is when the transform threads have their next poll queued.
+        while (!inFlight.isEmpty() && (full || inFlight.peek().batch().isDone())) {
+            commit(inFlight.poll());
+            full = false;
+        }
+    }
+
+    private void commit(InFlight<K, V, KO, VO> next) throws Exception {
+        try {
+            producer.beginTransaction();
+            next.batch().sendTo(producer);
+            producer.sendOffsetsToTransaction(nextOffsets(next.records()), consumer.groupMetadata());
+            producer.commitTransaction();
+            attempt = 0;
+        } catch (Exception e) {
+            next.batch().discard();
+            throw e;
+        }
+    }
+
+    /** A stop commits the batches that are already transformed and gives up the rest (they are read again later). */
+    private void finishOnStop() {
+        try {
+            while (!inFlight.isEmpty() && inFlight.peek().batch().isDone()) {
+                commit(inFlight.poll());
+            }
+        } catch (Exception e) {
+            LOG.warn("{}: could not commit the finished batches while stopping ({}); they will be processed again",
+                    name, e.toString());
+            abortQuietly();
+        }
+    }
+
+    private void discardAll() {
+        for (InFlight<K, V, KO, VO> f; (f = inFlight.poll()) != null; ) {
+            try {
+                f.batch().discard();
+            } catch (RuntimeException e) {
+                LOG.debug("{}: discard failed: {}", name, e.toString());
+            }
         }
     }
 
@@ -185,18 +271,44 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     }
 
     /**
-     * After a rebalance a newly assigned partition must start at its committed offset; positions left by an
-     * aborted batch on a partition we owned before would otherwise skip records.
+     * A revoked partition's next owner starts at its committed offset, so the batches in flight are committed now,
+     * while this member still owns their partitions (else they would be transformed twice, and answered twice
+     * only by luck of the group-generation fence). If that fails they are given up and read again.
      */
-    private final class RewindOnAssign implements ConsumerRebalanceListener {
+    private final class CommitOnRevoke implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Offsets are committed inside each transaction; nothing is pending between batches.
+            if (inFlight.isEmpty()) {
+                return;
+            }
+            try {
+                while (!inFlight.isEmpty()) {
+                    commit(inFlight.poll());
+                }
+            } catch (Exception e) {
+                LOG.warn("{}: could not commit the batches in flight before a rebalance ({}); they will be processed again",
+                        name, e.toString());
+                abortQuietly();
+                giveUpInFlight();
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // Lost partitions may already have a new owner, and a commit would be fenced: give the batches up.
+            giveUpInFlight();
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             LOG.info("{}: assigned {}", name, partitions);
+        }
+
+        private void giveUpInFlight() {
+            if (!inFlight.isEmpty()) {
+                discardAll();
+                rewindNeeded = true;
+            }
         }
     }
 }
