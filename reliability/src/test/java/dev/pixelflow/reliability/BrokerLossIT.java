@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("slow-fault")
 class BrokerLossIT {
-    private static final int INPUTS = 4_000;
+    private static final int INPUTS = 6_000;
     private static final int PER_SECOND = 60;
     private static final long DOWN_SECONDS = 10;
     private static final long SEED = 50L;
@@ -68,6 +68,9 @@ class BrokerLossIT {
                     await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200))
                             .failFast("a worker exited", () -> !ingest.isAlive() || !inference.isAlive())
                             .until(() -> tensors.count() >= target && answers.count() >= target);
+                    // Recovery is measured by new outputs, so the fault must land while inputs still arrive.
+                    assertThat(rawLoad.sent()).as("raw inputs still being sent at the fault").isLessThan(INPUTS);
+                    assertThat(requestLoad.sent()).as("requests still being sent at the fault").isLessThan(INPUTS);
                     int controller = cluster.activeController();
                     int victim = round == 0 ? controller % ThreeNodeCluster.NODES + 1 : controller;
                     killed.add("node " + victim + (victim == controller ? " (active controller)" : " (follower)"));

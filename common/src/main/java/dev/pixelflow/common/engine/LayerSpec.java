@@ -1,5 +1,6 @@
 package dev.pixelflow.common.engine;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -82,6 +83,18 @@ public record LayerSpec(Type type, int filters, int kernel, int units, double ra
                 activation = checkActivation(type, activation);
             }
         }
+    }
+
+    /**
+     * Reads a layer as written (zero fields left out, see {@link JsonInclude}): an absent number is 0. Without this
+     * the strict mapper (FAIL_ON_NULL_FOR_PRIMITIVES) refused every layer, so no request with custom layers was read.
+     */
+    @JsonCreator
+    static LayerSpec fromJson(@JsonProperty("type") Type type, @JsonProperty("filters") Integer filters,
+                              @JsonProperty("kernel") Integer kernel, @JsonProperty("units") Integer units,
+                              @JsonProperty("rate") Double rate, @JsonProperty("activation") String activation) {
+        return new LayerSpec(type, filters == null ? 0 : filters, kernel == null ? 0 : kernel, units == null ? 0 : units,
+                rate == null ? 0.0 : rate, activation);
     }
 
     public static LayerSpec conv(int filters, int kernel, String activation) {
