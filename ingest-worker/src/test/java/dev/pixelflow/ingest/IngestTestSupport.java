@@ -71,6 +71,7 @@ final class IngestTestSupport {
         p.put("acks", "all");
         p.put("max.request.size", 21 * 1024 * 1024);
         p.put("linger.ms", 5);
+        p.put("max.in.flight.requests.per.connection", 1); // see KafkaClients#producer: fresh topics
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 

@@ -43,6 +43,7 @@ final class Load implements AutoCloseable {
         p.put("linger.ms", 5);
         p.put("max.request.size", 21 * 1024 * 1024);
         p.put("delivery.timeout.ms", 180_000);
+        p.put("max.in.flight.requests.per.connection", 1); // see KafkaClients#producer: fresh topics
         long interval = perSecond <= 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / perSecond;
         long next = System.nanoTime();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {

@@ -70,6 +70,9 @@ final class TrainerTestSupport {
         }
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
+        // One request in flight: on a fresh topic a pipelined request can overtake a first one that is retried
+        // (see KafkaClients#producer), which then never lands.
+        p.put("max.in.flight.requests.per.connection", 1);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (Path f : files) {
