@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -56,7 +55,6 @@ public final class InferenceWorker implements Worker {
     private ModelResolver resolver;
     private volatile TransactionalLoop<String, byte[], String, ClassifyResult> loop;
     private KafkaConsumer<String, byte[]> consumer;
-    private KafkaProducer<String, ClassifyResult> producer;
     private Thread loopThread;
     private KafkaClientMetrics consumerMetrics;
 
@@ -98,17 +96,19 @@ public final class InferenceWorker implements Worker {
             t.setDaemon(true);
             return t;
         });
-        InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool, engines,
+        InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool,
+                settings.decodeOverlap(), engines,
                 resolver,
                 new ReplyTopics(ReplyTopics.describing(admin, Duration.ofSeconds(10)), System::currentTimeMillis, resultsTopic),
                 resultsTopic, settings.batchSize(), ctx.worker().instanceId(), System::currentTimeMillis, ctx.metrics());
         consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(),
                 new ByteArrayDeserializer(), Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords()));
-        producer = ctx.clients().transactionalProducer(
-                "pixelflow-inference-" + ctx.worker().instanceId(), new StringSerializer(), ClassifyResult.SERDE);
+        String transactionalId = "pixelflow-inference-" + ctx.worker().instanceId();
         consumerMetrics = new KafkaClientMetrics(consumer);
         consumerMetrics.bindTo(ctx.metrics());
-        loop = new TransactionalLoop<>("inference", consumer, producer, List.of(requestsTopic), processor,
+        loop = new TransactionalLoop<>("inference", consumer,
+                () -> ctx.clients().transactionalProducer(transactionalId, new StringSerializer(), ClassifyResult.SERDE),
+                List.of(requestsTopic), processor,
                 Duration.ofMillis(500), POLLS_IN_FLIGHT, ctx.worker().retryAttempts(), ctx.worker().retryBackoff());
 
         followerThread = new Thread(follower, "model-follower");
@@ -117,8 +117,9 @@ public final class InferenceWorker implements Worker {
         loopThread = new Thread(this::runLoop, "inference-loop");
         loopThread.start();
         started = true;
-        LOG.info("inference: {} -> {} (group {}, batch {}, {} decode threads, default model {})", requestsTopic, resultsTopic,
-                settings.groupId(), settings.batchSize(), settings.decodeThreads(),
+        LOG.info("inference: {} -> {} (group {}, batch {}, {} decode threads {}, default model {})", requestsTopic,
+                resultsTopic, settings.groupId(), settings.batchSize(), settings.decodeThreads(),
+                settings.decodeOverlap() ? "overlapping the engine" : "between engine calls",
                 settings.defaultModel() == null ? "the latest published" : settings.defaultModel());
     }
 
@@ -142,9 +143,8 @@ public final class InferenceWorker implements Worker {
             Thread.currentThread().interrupt();
         } finally {
             if (!ran) {
-                // The loop closes its clients when it runs; here it never did.
+                // The loop closes its clients when it runs; here it never did (its producer is made when it runs).
                 consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
-                producer.close(Duration.ofSeconds(5));
             }
             follower.stop();
             try {

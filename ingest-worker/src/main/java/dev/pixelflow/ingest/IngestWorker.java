@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,7 +66,7 @@ public final class IngestWorker implements Worker {
         KafkaConsumer<String, byte[]> consumer = ctx.clients().consumer(settings.groupId(), true,
                 new StringDeserializer(), new ByteArrayDeserializer(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords()));
-        KafkaProducer<String, byte[]> producer = ctx.clients().transactionalProducer(
+        Supplier<KafkaProducer<String, byte[]>> producers = () -> ctx.clients().transactionalProducer(
                 "pixelflow-ingest-" + ctx.worker().instanceId(), new StringSerializer(), new ByteArraySerializer(),
                 // Photo pixels barely compress with LZ4, which costs CPU here and again in the broker's validation.
                 Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"));
@@ -73,7 +74,7 @@ public final class IngestWorker implements Worker {
         consumerMetrics.bindTo(ctx.metrics());
         IngestProcessor processor = new IngestProcessor(converter, decodePool, ctx.topics().tensors.name(),
                 ctx.topics().imagesDlq.name(), ctx.metrics());
-        loop = new TransactionalLoop<>("ingest", consumer, producer, List.of(ctx.topics().imagesRaw.name()),
+        loop = new TransactionalLoop<>("ingest", consumer, producers, List.of(ctx.topics().imagesRaw.name()),
                 processor, Duration.ofMillis(500), ctx.worker().retryAttempts(), ctx.worker().retryBackoff());
         thread = new Thread(loop, "ingest-loop");
         thread.start();

@@ -137,6 +137,54 @@ class IngestWorkerIT {
         }
     }
 
+    /**
+     * A transaction that outlives transaction.timeout.ms (a long broker outage) is aborted by the coordinator with
+     * an epoch bump, which the worker's producer sees as a fence. Fencing it from outside has the same effect: the
+     * worker must replace its producer and go on, and every image must still be ingested exactly once.
+     */
+    @Test
+    void aFencedProducerIsReplacedAndEveryImageIsStillIngestedOnce(KafkaTestBroker broker) throws Exception {
+        String prefix = broker.uniqueName("ingest-fenced") + ".";
+        Topics topics = new Topics(prefix);
+        List<Path> files = photos(TestDatasets.dogsVsCats().resolve("test")).subList(0, 20);
+        IngestWorker worker = IngestTestSupport.worker(env(broker.bootstrapServers(), prefix, "PIXELFLOW_IMAGE_SIZE", "32x32x3"));
+        worker.start();
+        try {
+            send(broker.bootstrapServers(), rawRecords(topics, files.subList(0, 10)));
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> readAll(broker.bootstrapServers(), topics.tensors.name()).size() == 10);
+
+            fence(broker.bootstrapServers(), "pixelflow-ingest-" + prefix + "ingest");
+            send(broker.bootstrapServers(), rawRecords(topics, files.subList(10, 20)));
+
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> readAll(broker.bootstrapServers(), topics.tensors.name()).size() >= 20);
+            assertThat(tensors(readAll(broker.bootstrapServers(), topics.tensors.name()))).extracting(TensorRecord::sourceId)
+                    .containsExactlyInAnyOrderElementsOf(files.stream().map(f -> f.getFileName().toString()).toList());
+            assertThat(worker.healthy()).as("worker still running after the fence").isTrue();
+        } finally {
+            worker.stop();
+        }
+    }
+
+    private static List<ProducerRecord<String, byte[]>> rawRecords(Topics topics, List<Path> files) throws Exception {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        for (Path f : files) {
+            out.add(rawRecord(topics.imagesRaw.name(), f));
+        }
+        return out;
+    }
+
+    /** What a second producer with the same transactional id does: bump the epoch, fencing the first. */
+    private static void fence(String bootstrap, String transactionalId) {
+        Map<String, Object> p = Map.of("bootstrap.servers", bootstrap, "transactional.id", transactionalId);
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, String> twin = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                p, new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            twin.initTransactions();
+        }
+    }
+
     private static ProducerRecord<String, byte[]> labelled(Topics topics, String key, byte[] value, String label) {
         RecordHeaders h = new RecordHeaders();
         h.add(MessageHeaders.LABEL, MessageHeaders.utf8(label));

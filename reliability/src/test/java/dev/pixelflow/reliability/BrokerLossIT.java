@@ -88,8 +88,7 @@ class BrokerLossIT {
                             .until(() -> cluster.minIsr(names) == ThreeNodeCluster.NODES);
                 }
                 await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
-                        .failFast("the ingest worker exited; see " + ingest.logFile(), () -> !ingest.isAlive())
-                        .failFast("the inference worker exited; see " + inference.logFile(), () -> !inference.isAlive())
+                        .failFast("a worker exited", Scenarios.noneExited(ingest, inference))
                         .until(() -> tensors.count() >= INPUTS && answers.count() >= INPUTS);
                 assertThat(rawLoad.failure()).as("raw client").isNull();
                 assertThat(requestLoad.failure()).as("request client").isNull();

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * ports and data dir after {@value #DOWN_SECONDS} s: both workers reconnect by themselves (same processes, no
  * restart), and every input is still handled exactly once.
  */
-@Tag("slow-fault") // not in the default build while the duplicates it found after a SIGKILL of the only broker are open
+@Tag("fault")
 class BrokerRestartIT {
     private static final int INPUTS = 2_000;
     private static final int PER_SECOND = 100;
@@ -69,8 +69,7 @@ class BrokerRestartIT {
                 broker.restart();
                 restartedAt = System.currentTimeMillis();
                 await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
-                        .failFast("the ingest worker exited; see " + ingest.logFile(), () -> !ingest.isAlive())
-                        .failFast("the inference worker exited; see " + inference.logFile(), () -> !inference.isAlive())
+                        .failFast("a worker exited", Scenarios.noneExited(ingest, inference))
                         .until(() -> tensors.count() >= INPUTS && answers.count() >= INPUTS);
                 ingestRecovery = tensors.recoveredAfter(restartedAt);
                 inferenceRecovery = answers.recoveredAfter(restartedAt);

@@ -50,8 +50,7 @@ class PoisonVolumeIT {
             for (double share : new double[] {0.3, 0.65, 1.0}) {
                 int target = (int) (INPUTS * share);
                 await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofMillis(500))
-                        .failFast("the ingest worker exited; see " + ingest.logFile(), () -> !ingest.isAlive())
-                        .failFast("the inference worker exited; see " + inference.logFile(), () -> !inference.isAlive())
+                        .failFast("a worker exited", Scenarios.noneExited(ingest, inference))
                         .until(() -> tensors.count() >= target && answers.count() >= target);
                 ingestHeap.add(ingest.heapAfterGc());
                 inferenceHeap.add(inference.heapAfterGc());

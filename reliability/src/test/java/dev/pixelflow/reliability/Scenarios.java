@@ -61,6 +61,20 @@ final class Scenarios {
                 + " (see " + worker.logFile() + ")";
     }
 
+    /**
+     * One fail-fast check for several workers: Awaitility keeps only the last {@code failFast} of a chain, so two
+     * chained checks would silently watch only the second worker.
+     */
+    static org.awaitility.core.ThrowingRunnable noneExited(JavaProcess... workers) {
+        return () -> {
+            for (JavaProcess w : workers) {
+                if (!w.isAlive()) {
+                    throw new AssertionError(w.name() + " exited; see " + w.logFile());
+                }
+            }
+        };
+    }
+
     /** Waits until each worker's consume loop has its partitions, so that traffic meets running workers. */
     static void awaitAssigned(JavaProcess... workers) {
         for (JavaProcess w : workers) {

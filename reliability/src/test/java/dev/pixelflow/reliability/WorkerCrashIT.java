@@ -64,8 +64,7 @@ class WorkerCrashIT {
             ingestRecoveries.addAll(ingestKills.get(10, TimeUnit.MINUTES));
             inferenceRecoveries.addAll(inferenceKills.get(10, TimeUnit.MINUTES));
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .failFast("the ingest worker exited; see " + ingest.logFile(), () -> !ingest.isAlive())
-                    .failFast("the inference worker exited; see " + inference.logFile(), () -> !inference.isAlive())
+                    .failFast("a worker exited", Scenarios.noneExited(ingest, inference))
                     .until(() -> tensors.count() >= INPUTS && answers.count() >= INPUTS);
             stops.add("ingest " + Scenarios.stopCleanly(ingest));
             stops.add("inference " + Scenarios.stopCleanly(inference));

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +35,19 @@ import org.slf4j.LoggerFactory;
  * waits for a commit. Transactions still commit one at a time in poll order, so each partition's offsets and
  * outputs advance in order; no transaction is open while the consumer polls. When partitions are revoked the
  * batches in flight are committed first, inside the rebalance callback, while this member still owns them.
+ *
+ * <p>A fenced producer is replaced by a new one with the same transactional id, a bounded number of times: the
+ * transaction coordinator also fences a producer whose open transaction outlived {@code transaction.timeout.ms}
+ * (a broker outage longer than that is enough), and that must not stop the worker. Fenced again and again within
+ * {@link #FENCE_WINDOW} means another live worker has the same transactional id, and that is fatal.
  */
 public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalLoop.class);
     /** Poll timeout while batches are in flight: short, so a finished batch is committed soon after it finishes. */
     private static final Duration BUSY_POLL = Duration.ofMillis(2);
+    /** Fences tolerated within {@link #FENCE_WINDOW} before the loop concludes it has a twin. */
+    static final int MAX_FENCES = 3;
+    static final Duration FENCE_WINDOW = Duration.ofMinutes(10);
 
     /** A poll and its transform in progress. */
     private record InFlight<K, V, KO, VO>(ConsumerRecords<K, V> records, PendingBatch<KO, VO> batch) {
@@ -45,7 +55,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
 
     private final String name;
     private final Consumer<K, V> consumer;
-    private final Producer<KO, VO> producer;
+    private final Supplier<? extends Producer<KO, VO>> producers;
     private final Collection<String> topics;
     private final BatchProcessor<K, V, KO, VO> processor;
     private final Duration pollTimeout;
@@ -61,23 +71,30 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     private final ArrayDeque<InFlight<K, V, KO, VO>> inFlight = new ArrayDeque<>();
     private boolean rewindNeeded;
     private int attempt;
+    /** Null until the loop runs and after a fence or a failed abort: the next commit starts a new producer. */
+    private Producer<KO, VO> producer;
+    private final ArrayDeque<Long> fences = new ArrayDeque<>();
 
     /** A loop with two polls in flight: one being transformed while the previous one commits. */
-    public TransactionalLoop(String name, Consumer<K, V> consumer, Producer<KO, VO> producer, Collection<String> topics,
-                             BatchProcessor<K, V, KO, VO> processor, Duration pollTimeout, int retryAttempts,
-                             Duration retryBackoff) {
-        this(name, consumer, producer, topics, processor, pollTimeout, 2, retryAttempts, retryBackoff);
+    public TransactionalLoop(String name, Consumer<K, V> consumer, Supplier<? extends Producer<KO, VO>> producers,
+                             Collection<String> topics, BatchProcessor<K, V, KO, VO> processor, Duration pollTimeout,
+                             int retryAttempts, Duration retryBackoff) {
+        this(name, consumer, producers, topics, processor, pollTimeout, 2, retryAttempts, retryBackoff);
     }
 
-    public TransactionalLoop(String name, Consumer<K, V> consumer, Producer<KO, VO> producer, Collection<String> topics,
-                             BatchProcessor<K, V, KO, VO> processor, Duration pollTimeout, int maxInFlight,
-                             int retryAttempts, Duration retryBackoff) {
+    /**
+     * @param producers makes the transactional producer, always with the same transactional id: once at the start
+     *                  and again after each tolerated fence
+     */
+    public TransactionalLoop(String name, Consumer<K, V> consumer, Supplier<? extends Producer<KO, VO>> producers,
+                             Collection<String> topics, BatchProcessor<K, V, KO, VO> processor, Duration pollTimeout,
+                             int maxInFlight, int retryAttempts, Duration retryBackoff) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException(name + ": maxInFlight must be at least 1, got " + maxInFlight);
         }
         this.name = name;
         this.consumer = consumer;
-        this.producer = producer;
+        this.producers = producers;
         this.topics = List.copyOf(topics);
         this.processor = processor;
         this.pollTimeout = pollTimeout;
@@ -89,7 +106,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     @Override
     public void run() {
         try {
-            producer.initTransactions();
+            startProducer();
             consumer.subscribe(topics, new CommitOnRevoke());
             while (!closed.get()) {
                 try {
@@ -101,7 +118,23 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
                     throw e;
                 } catch (Exception e) {
                     ErrorKind kind = ErrorKind.of(e);
+                    if (fenced(e) && mayReplaceFencedProducer()) {
+                        LOG.warn("{}: producer fenced ({}); a transaction open longer than transaction.timeout.ms (for "
+                                + "example across a broker outage) is aborted this way, so a new producer takes over "
+                                + "and the batches since the last commit are read again ({} of {} fences allowed in {})",
+                                name, e.getMessage(), fences.size(), MAX_FENCES, FENCE_WINDOW);
+                        discardAll();
+                        closeProducerQuietly(Duration.ZERO);
+                        producer = null;
+                        rewindToCommitted(consumer.assignment());
+                        continue;
+                    }
                     if (kind == ErrorKind.FATAL) {
+                        if (fenced(e)) {
+                            throw new IllegalStateException(name + ": producer fenced " + (MAX_FENCES + 1) + " times within "
+                                    + FENCE_WINDOW + ": another worker runs with the same transactional id (give each "
+                                    + "worker its own PIXELFLOW_INSTANCE_ID)", e);
+                        }
                         throw e;
                     }
                     attempt++;
@@ -154,6 +187,9 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
 
     private void commit(InFlight<K, V, KO, VO> next) throws Exception {
         try {
+            if (producer == null) {
+                startProducer();
+            }
             producer.beginTransaction();
             next.batch().sendTo(producer);
             producer.sendOffsetsToTransaction(nextOffsets(next.records()), consumer.groupMetadata());
@@ -178,6 +214,41 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         }
     }
 
+    private void startProducer() {
+        Producer<KO, VO> p = producers.get();
+        try {
+            // Also fences a predecessor with this transactional id and aborts its open transaction.
+            p.initTransactions();
+        } catch (RuntimeException e) {
+            try {
+                p.close(Duration.ZERO);
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        producer = p;
+    }
+
+    private static boolean fenced(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProducerFencedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Counts this fence; false once there have been too many within the window. */
+    private boolean mayReplaceFencedProducer() {
+        long now = System.nanoTime();
+        while (!fences.isEmpty() && now - fences.peekFirst() > FENCE_WINDOW.toNanos()) {
+            fences.pollFirst();
+        }
+        fences.addLast(now);
+        return fences.size() <= MAX_FENCES;
+    }
+
     private void discardAll() {
         for (InFlight<K, V, KO, VO> f; (f = inFlight.poll()) != null; ) {
             try {
@@ -194,11 +265,22 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         LOG.error("{}: stopping after a fatal error: {}", name, t.toString(), t);
     }
 
+    /**
+     * Aborts the open transaction. A producer that cannot abort is in a fatal state (the coordinator may have aborted
+     * its transaction already, e.g. one that outlived its timeout during a broker outage: InvalidTxnState) and would
+     * fail every later transaction; it is closed, and the next commit starts a new one with the same transactional
+     * id, whose initTransactions aborts whatever is still open.
+     */
     private void abortQuietly() {
+        if (producer == null) {
+            return;
+        }
         try {
             producer.abortTransaction();
         } catch (RuntimeException e) {
-            LOG.debug("{}: abort failed: {}", name, e.toString());
+            LOG.warn("{}: abort failed ({}); a new producer takes over", name, e.toString());
+            closeProducerQuietly(Duration.ZERO);
+            producer = null;
         }
     }
 
@@ -240,8 +322,15 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         } catch (RuntimeException e) {
             LOG.debug("{}: consumer close: {}", name, e.toString());
         }
+        closeProducerQuietly(Duration.ofSeconds(5));
+    }
+
+    private void closeProducerQuietly(Duration timeout) {
+        if (producer == null) {
+            return;
+        }
         try {
-            producer.close(Duration.ofSeconds(5));
+            producer.close(timeout);
         } catch (RuntimeException e) {
             LOG.debug("{}: producer close: {}", name, e.toString());
         }
@@ -289,26 +378,25 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
                 LOG.warn("{}: could not commit the batches in flight before a rebalance ({}); they will be processed again",
                         name, e.toString());
                 abortQuietly();
-                giveUpInFlight();
+                // The failed batch has already left the queue, so rewind even when nothing is left in flight: the
+                // partitions this member keeps would otherwise go on past records that were never committed.
+                discardAll();
+                rewindNeeded = true;
             }
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // Lost partitions may already have a new owner, and a commit would be fenced: give the batches up.
-            giveUpInFlight();
+            if (!inFlight.isEmpty()) {
+                discardAll();
+                rewindNeeded = true;
+            }
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             LOG.info("{}: assigned {}", name, partitions);
-        }
-
-        private void giveUpInFlight() {
-            if (!inFlight.isEmpty()) {
-                discardAll();
-                rewindNeeded = true;
-            }
         }
     }
 }

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
+    /** How long a stop waits, beyond the worker's shutdown timeout, for main() to log its end and close HTTP. */
+    private static final Duration MAIN_EXIT_GRACE = Duration.ofSeconds(5);
 
     private WorkerLauncher() {
     }
@@ -40,6 +44,9 @@ public final class WorkerLauncher {
             LOG.error("{} worker: invalid configuration: {}", role, e.getMessage());
             return 2;
         }
+        // Counted down once main() is done: the JVM halts as soon as the shutdown hooks return, so the hook waits
+        // for the last log line and the HTTP server's close instead of cutting them off.
+        CountDownLatch exited = new CountDownLatch(1);
         try (JvmGcMetrics gc = new JvmGcMetrics();
              WorkerHttpServer http = new WorkerHttpServer(context.worker().httpHost(), context.worker().httpPort(), registry,
                      worker::healthy)) {
@@ -48,6 +55,11 @@ public final class WorkerLauncher {
             Thread hook = new Thread(() -> {
                 LOG.info("{} worker: stopping", role);
                 worker.stop();
+                try {
+                    exited.await(timeout.toMillis() + MAIN_EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }, "shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             LOG.info("{} worker: starting ({}, instance {})", role, context.kafka(), context.worker().instanceId());
@@ -68,6 +80,8 @@ public final class WorkerLauncher {
         } catch (RuntimeException e) {
             LOG.error("{} worker: failed to start: {}", role, e.getMessage(), e);
             return 1;
+        } finally {
+            exited.countDown();
         }
     }
 }
