@@ -175,13 +175,6 @@ final class InferBench implements Bench {
         publish(kafka, topics, artifact);
         Map<String, String> env = kafka.env(prefix, "inference", "PIXELFLOW_BATCH_SIZE", Integer.toString(batch),
                 "PIXELFLOW_INFERENCE_GROUP", prefix + "inference");
-        // The worker's own settings from the environment, as `bin/pixelflow worker inference` would read them.
-        for (String name : List.of("PIXELFLOW_DECODE_OVERLAP", "PIXELFLOW_DECODE_THREADS", "OMP_NUM_THREADS")) {
-            String value = System.getenv(name);
-            if (value != null) {
-                env.put(name, value);
-            }
-        }
         WorkerContext ctx = LocalKafka.context("inference", env, new SimpleMeterRegistry());
         InferenceWorker worker = new InferenceWorker(ctx, InferenceSettings.from(ConfigSource.of(env)));
         worker.start();

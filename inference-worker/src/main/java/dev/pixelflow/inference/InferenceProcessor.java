@@ -18,12 +18,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -54,7 +52,6 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
 
     private final ImagePreprocessor preprocessor;
     private final ExecutorService decodePool;
-    private final boolean decodeOverlap;
     private final EngineThread engines;
     private final ModelResolver resolver;
     private final ReplyTopics replyTopics;
@@ -68,12 +65,11 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
     private final Timer latency;
     private final Map<String, Counter> answers = new HashMap<>();
 
-    InferenceProcessor(ImagePreprocessor preprocessor, ExecutorService decodePool, boolean decodeOverlap,
-                       EngineThread engines, ModelResolver resolver, ReplyTopics replyTopics, String defaultTopic,
-                       int batchSize, String instanceId, LongSupplier clock, MeterRegistry metrics) {
+    InferenceProcessor(ImagePreprocessor preprocessor, ExecutorService decodePool, EngineThread engines,
+                       ModelResolver resolver, ReplyTopics replyTopics, String defaultTopic, int batchSize, String instanceId,
+                       LongSupplier clock, MeterRegistry metrics) {
         this.preprocessor = preprocessor;
         this.decodePool = decodePool;
-        this.decodeOverlap = decodeOverlap;
         this.engines = engines;
         this.resolver = resolver;
         this.replyTopics = replyTopics;
@@ -132,8 +128,7 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
         }
         Map<ModelRef, ModelResolver.Resolution> resolved = resolver.resolveAll(refs);
         LoadedModel[] models = new LoadedModel[n];
-        List<Callable<byte[]>> decodes = new ArrayList<>(Collections.nCopies(n, null));
-        AtomicReferenceArray<Future<byte[]>> decoded = new AtomicReferenceArray<>(n);
+        List<Future<byte[]>> decoded = new ArrayList<>(Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
             if (outcomes[i] != null) {
                 continue;
@@ -146,16 +141,13 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
             LoadedModel model = r.model();
             models[i] = model;
             byte[] image = reqs[i].image();
-            decodes.set(i, () -> preprocessor.toHwc(image, model.inputShape()));
-            if (decodeOverlap) {
-                decoded.set(i, decodePool.submit(decodes.get(i)));
-            }
+            decoded.set(i, decodePool.submit(() -> preprocessor.toHwc(image, model.inputShape())));
         }
 
         List<Batches.Group<LoadedModel>> groups = Batches.groups(n, i -> models[i]);
         Future<Void> inferred = engines.submit(() -> {
             for (Batches.Group<LoadedModel> group : groups) {
-                inferGroup(group, decodes, decoded, outcomes);
+                inferGroup(group, decoded, outcomes);
             }
             return null;
         });
@@ -166,11 +158,10 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
     private final class Pending implements PendingBatch<String, ClassifyResult> {
         private final ClassifyRequest[] reqs;
         private final Outcome[] outcomes;
-        private final AtomicReferenceArray<Future<byte[]>> decoded;
+        private final List<Future<byte[]>> decoded;
         private final Future<Void> inferred;
 
-        Pending(ClassifyRequest[] reqs, Outcome[] outcomes, AtomicReferenceArray<Future<byte[]>> decoded,
-                Future<Void> inferred) {
+        Pending(ClassifyRequest[] reqs, Outcome[] outcomes, List<Future<byte[]>> decoded, Future<Void> inferred) {
             this.reqs = reqs;
             this.outcomes = outcomes;
             this.decoded = decoded;
@@ -205,8 +196,7 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
         public void discard() {
             // Started work runs to its end (an engine call cannot be interrupted); its outcomes are dropped.
             inferred.cancel(false);
-            for (int i = 0; i < decoded.length(); i++) {
-                Future<byte[]> f = decoded.get(i);
+            for (Future<byte[]> f : decoded) {
                 if (f != null) {
                     f.cancel(false);
                 }
@@ -216,24 +206,14 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
 
     /**
      * Runs a model over its requests in engine batches of up to {@code batchSize} decoded images; images that
-     * failed to decode get their error and leave no hole in a batch. Without overlap the images of each engine
-     * batch are decoded here, between engine calls, on all decode threads at once.
+     * failed to decode get their error and leave no hole in a batch.
      */
-    private void inferGroup(Batches.Group<LoadedModel> group, List<Callable<byte[]>> decodes,
-                            AtomicReferenceArray<Future<byte[]>> decoded, Outcome[] outcomes) throws InterruptedException {
+    private void inferGroup(Batches.Group<LoadedModel> group, List<Future<byte[]>> decoded, Outcome[] outcomes)
+            throws InterruptedException {
         LoadedModel model = group.key();
-        List<Integer> indices = group.indices();
         List<Integer> ready = new ArrayList<>(batchSize);
         List<byte[]> pixels = new ArrayList<>(batchSize);
-        int submitted = decodeOverlap ? indices.size() : 0;
-        for (int pos = 0; pos < indices.size(); pos++) {
-            if (pos == submitted) {
-                submitted = Math.min(indices.size(), pos + batchSize - ready.size());
-                for (int q = pos; q < submitted; q++) {
-                    decoded.set(indices.get(q), decodePool.submit(decodes.get(indices.get(q))));
-                }
-            }
-            int i = indices.get(pos);
+        for (int i : group.indices()) {
             try {
                 pixels.add(decoded.get(i).get());
                 ready.add(i);

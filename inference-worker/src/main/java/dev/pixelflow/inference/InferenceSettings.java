@@ -9,9 +9,6 @@ import dev.pixelflow.common.image.ImageLimits;
  *
  * @param groupId        consumer group of {@code classify.requests}; workers in one group share its partitions
  * @param decodeThreads  decoding is CPU work: as many threads as cores by default
- * @param decodeOverlap  decode the next images while the engine computes; by default only when the engine leaves a
- *                       core free (OMP_NUM_THREADS below the core count): oneDNN otherwise runs on every core, and a
- *                       decode thread taking one of them stalls every parallel step of the network at its barrier
  * @param batchSize      images per engine call; larger batches use the cores better, smaller answer sooner
  * @param maxPollRecords requests per poll, and so per transaction
  * @param defaultModel   model for requests that name none; null means the most recently published one
@@ -19,7 +16,7 @@ import dev.pixelflow.common.image.ImageLimits;
  * @param pinnedModels   engines of pinned, non-current versions kept loaded (least recently used goes first)
  * @param limits         encoded size and pixel bounds for request images
  */
-public record InferenceSettings(String groupId, int decodeThreads, boolean decodeOverlap, int batchSize, int maxPollRecords, ModelRef defaultModel,
+public record InferenceSettings(String groupId, int decodeThreads, int batchSize, int maxPollRecords, ModelRef defaultModel,
                                 boolean requireModel, int pinnedModels, ImageLimits limits) {
 
     public InferenceSettings {
@@ -42,7 +39,6 @@ public record InferenceSettings(String groupId, int decodeThreads, boolean decod
         return new InferenceSettings(
                 src.string("PIXELFLOW_INFERENCE_GROUP", "pixelflow-inference"),
                 src.intIn("PIXELFLOW_DECODE_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256),
-                src.bool("PIXELFLOW_DECODE_OVERLAP", engineLeavesACoreFree(src)),
                 src.intIn("PIXELFLOW_BATCH_SIZE", 32, 1, 4096),
                 src.intIn("PIXELFLOW_INFERENCE_MAX_POLL", 256, 1, 10_000),
                 model,
@@ -50,11 +46,5 @@ public record InferenceSettings(String groupId, int decodeThreads, boolean decod
                 src.intIn("PIXELFLOW_PINNED_MODELS", 3, 1, 100),
                 new ImageLimits(src.intIn("PIXELFLOW_MAX_IMAGE_BYTES", defaults.maxEncodedBytes(), 1, Integer.MAX_VALUE),
                         src.longIn("PIXELFLOW_MAX_IMAGE_PIXELS", defaults.maxPixels(), 1, 1L << 40)));
-    }
-
-    /** The engine's OpenMP pool takes every core unless OMP_NUM_THREADS says less. */
-    static boolean engineLeavesACoreFree(ConfigSource src) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        return src.intIn("OMP_NUM_THREADS", cores, 1, 4096) < cores;
     }
 }

@@ -96,8 +96,7 @@ public final class InferenceWorker implements Worker {
             t.setDaemon(true);
             return t;
         });
-        InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool,
-                settings.decodeOverlap(), engines,
+        InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool, engines,
                 resolver,
                 new ReplyTopics(ReplyTopics.describing(admin, Duration.ofSeconds(10)), System::currentTimeMillis, resultsTopic),
                 resultsTopic, settings.batchSize(), ctx.worker().instanceId(), System::currentTimeMillis, ctx.metrics());
@@ -117,9 +116,8 @@ public final class InferenceWorker implements Worker {
         loopThread = new Thread(this::runLoop, "inference-loop");
         loopThread.start();
         started = true;
-        LOG.info("inference: {} -> {} (group {}, batch {}, {} decode threads {}, default model {})", requestsTopic,
-                resultsTopic, settings.groupId(), settings.batchSize(), settings.decodeThreads(),
-                settings.decodeOverlap() ? "overlapping the engine" : "between engine calls",
+        LOG.info("inference: {} -> {} (group {}, batch {}, {} decode threads, default model {})", requestsTopic, resultsTopic,
+                settings.groupId(), settings.batchSize(), settings.decodeThreads(),
                 settings.defaultModel() == null ? "the latest published" : settings.defaultModel());
     }
 

@@ -26,8 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 
 /** The batch logic without a broker or ND4J: real decoding, a fake engine, a mock producer. */
 class InferenceProcessorTest {
@@ -47,14 +46,13 @@ class InferenceProcessorTest {
         store.close();
     }
 
-    private InferenceProcessor processor(int batchSize, boolean decodeOverlap) {
+    private InferenceProcessor processor(int batchSize) {
         store.onCaughtUp();
         store.onVersion(FakeEngine.manifest("cats", 1, List.of("cat", "dog")), new byte[] {1}, 5);
         await().atMost(Duration.ofSeconds(5)).until(store::hasModel);
         ModelResolver resolver = new ModelResolver(store, new PinnedModels(2, ref -> Optional.empty(), loader), null);
         ReplyTopics replyTopics = new ReplyTopics(t -> t.equals("mine"), () -> NOW, RESULTS);
-        return new InferenceProcessor(new ImagePreprocessor(ImageLimits.defaults()), pool, decodeOverlap, engines, resolver,
-                replyTopics, RESULTS,
+        return new InferenceProcessor(new ImagePreprocessor(ImageLimits.defaults()), pool, engines, resolver, replyTopics, RESULTS,
                 batchSize, "worker-1", () -> NOW, metrics);
     }
 
@@ -68,11 +66,9 @@ class InferenceProcessorTest {
         return new ConsumerRecords<>(Map.of(new TopicPartition("classify.requests", 2), records), Map.of());
     }
 
-    /** Decoding ahead (overlapping the engine) or between engine calls gives the same answers and batches. */
-    @ParameterizedTest(name = "decode overlapping the engine: {0}")
-    @ValueSource(booleans = {true, false})
-    void everyRequestGetsOneAnswerInInputOrderAndBadOnesDoNotFailTheBatch(boolean decodeOverlap) throws Exception {
-        InferenceProcessor processor = processor(2, decodeOverlap);
+    @Test
+    void everyRequestGetsOneAnswerInInputOrderAndBadOnesDoNotFailTheBatch() throws Exception {
+        InferenceProcessor processor = processor(2);
         byte[] random = new byte[3000];
         new Random(7).nextBytes(random);
         List<ConsumerRecord<String, byte[]>> in = List.of(
