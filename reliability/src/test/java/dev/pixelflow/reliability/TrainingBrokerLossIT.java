@@ -3,29 +3,18 @@ package dev.pixelflow.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pixelflow.common.engine.LayerSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
 import dev.pixelflow.common.message.TrainingEvent;
-import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.testkit.JavaProcess;
 import dev.pixelflow.testkit.ThreeNodeCluster;
-import dev.pixelflow.testkit.TopicReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -67,15 +56,12 @@ class TrainingBrokerLossIT {
             try (JavaProcess trainer = Workers.trainer(Scenarios.LOGS, Workers.env(bootstrap, prefix, "trainer",
                     "PIXELFLOW_STATE_DIR", state.toString(), "PIXELFLOW_TRAINER_GROUP", prefix + "trainer"));
                  OutputWatch metrics = new OutputWatch(bootstrap, List.of(topics.trainingMetrics.name()))) {
-                send(bootstrap, topics, new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, Models.NAME, null,
-                        List.of(LayerSpec.conv(4, 3, LayerSpec.RELU), LayerSpec.maxpool(2), LayerSpec.flatten(),
-                                LayerSpec.dense(8, LayerSpec.RELU)), Models.SHAPE, null, OptimizerSpec.defaults(), 32,
-                        EPOCHS, null, 7L, null, Instant.now()));
+                Jobs.send(bootstrap, topics, Jobs.small(jobId, EPOCHS, null));
                 // ignoreExceptions: a metadata timeout of the reading client while a node is down is no verdict.
                 await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                         .failFast("the trainer exited; see " + trainer.logFile(), () -> !trainer.isAlive())
-                        .until(() -> types(bootstrap, topics, jobId).contains(TrainingEvent.Type.EPOCH));
-                assertThat(types(bootstrap, topics, jobId)).as("killed before the end of training")
+                        .until(() -> Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.EPOCH));
+                assertThat(Jobs.types(bootstrap, topics, jobId)).as("killed before the end of training")
                         .doesNotContain(TrainingEvent.Type.PUBLISHED);
                 int controller = cluster.activeController();
                 killed = "node " + controller + " (active controller)";
@@ -86,12 +72,12 @@ class TrainingBrokerLossIT {
                 cluster.restart(controller);
                 await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                         .failFast("the trainer exited; see " + trainer.logFile(), () -> !trainer.isAlive())
-                        .until(() -> types(bootstrap, topics, jobId).contains(TrainingEvent.Type.PUBLISHED)
-                                || types(bootstrap, topics, jobId).contains(TrainingEvent.Type.FAILED));
+                        .until(() -> Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.PUBLISHED)
+                                || Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.FAILED));
                 recovery = metrics.recoveredAfter(killedAt);
                 stops.add("trainer " + Scenarios.stopCleanly(trainer));
             }
-            List<TrainingEvent.Type> types = types(bootstrap, topics, jobId);
+            List<TrainingEvent.Type> types = Jobs.types(bootstrap, topics, jobId);
             Invariants.ModelOutcome models = Invariants.models(bootstrap, topics);
             long published = types.stream().filter(t -> t == TrainingEvent.Type.PUBLISHED).count();
             ReliabilityTable.record(new ReliabilityTable.Row("31-broker-loss-training", "3 brokers: SIGKILL " + killed
@@ -105,22 +91,6 @@ class TrainingBrokerLossIT {
             assertThat(models.broken()).isEmpty();
             assertThat(models.complete()).hasSize(1);
             assertThat(models.complete().get(0).history()).hasSize(EPOCHS);
-        }
-    }
-
-    private static List<TrainingEvent.Type> types(String bootstrap, Topics topics, String jobId) {
-        return TopicReader.readAll(bootstrap, topics.trainingMetrics.name()).stream()
-                .map(r -> TrainingEvent.SERDE.deserialize(r.topic(), r.value()))
-                .filter(e -> e.jobId().equals(jobId)).map(TrainingEvent::type).collect(Collectors.toList());
-    }
-
-    private static void send(String bootstrap, Topics topics, TrainingRequest request) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("acks", "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topics.trainingRequests.name(), request.jobId(),
-                    TrainingRequest.SERDE.serialize("", request))).get(60, TimeUnit.SECONDS);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An ingest and an inference worker work through a backlog each; both are SIGKILLed {@value #KILLS} times at
- * random points (so the kill lands mid-transaction for ingest and mid-batch for inference) and restarted at once
+ * random points (so the kill lands mid-transaction for ingest and mid-batch for inference; the second inference
+ * kill follows the publish of model version 2 by 0-400 ms, so it lands while the version loads or swaps in) and
+ * restarted at once
  * under the same instance id: nothing is lost, nothing is duplicated. 10 % of the inputs are poison, so the error
  * paths are crossed by kills too.
  */
@@ -30,6 +33,7 @@ class WorkerCrashIT {
     private static final int INPUTS = 2_000;
     private static final int KILLS = 3;
     private static final long SEED = 8L;
+    private static final int SWAP_KILL = 2;
 
     @Test
     void killedWorkersNeitherLoseNorDuplicate(KafkaTestBroker broker) throws Exception {
@@ -58,9 +62,14 @@ class WorkerCrashIT {
             // Each worker's kills run on their own thread: the two work at different speeds, and each must be
             // killed in the middle of its own backlog.
             CompletableFuture<List<Long>> ingestKills = CompletableFuture.supplyAsync(
-                    () -> killRepeatedly(ingest, tensors, new Random(SEED)));
+                    () -> killRepeatedly(ingest, tensors, new Random(SEED), k -> { }));
+            // The second inference kill lands while version 2 is being loaded or swapped in.
             CompletableFuture<List<Long>> inferenceKills = CompletableFuture.supplyAsync(
-                    () -> killRepeatedly(inference, answers, new Random(SEED + 1)));
+                    () -> killRepeatedly(inference, answers, new Random(SEED + 1), k -> {
+                        if (k == SWAP_KILL) {
+                            Models.publish(bootstrap, topics, 2);
+                        }
+                    }));
             ingestRecoveries.addAll(ingestKills.get(10, TimeUnit.MINUTES));
             inferenceRecoveries.addAll(inferenceKills.get(10, TimeUnit.MINUTES));
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
@@ -76,7 +85,7 @@ class WorkerCrashIT {
                 + in.deadLetter() + " DLQ", in.lost().size(), in.duplicated().size(), max(ingestRecoveries),
                 "recovery = kill to first new committed output, including JVM start, native library load, group rejoin"));
         ReliabilityTable.record(new ReliabilityTable.Row("21-crash-inference", "Inference worker SIGKILLed " + KILLS
-                + "x mid-batch, restarted", INPUTS + " requests (10% poison)", out.answered() + " answered "
+                + "x mid-batch (once while version 2 loads or swaps in), restarted", INPUTS + " requests (10% poison)", out.answered() + " answered "
                 + out.byOutcome(), out.lost().size(), out.duplicated().size(), max(inferenceRecoveries),
                 "recovery includes JVM start, model load and group rejoin"));
         assertThat(stops).as("workers stopped cleanly").allMatch(s -> s.endsWith(" clean"));
@@ -96,13 +105,14 @@ class WorkerCrashIT {
      * Kills the worker {@value #KILLS} times, each once a further share of the backlog is visible plus a random
      * moment, restarting it at once; returns each kill's time to recover (ms).
      */
-    private static List<Long> killRepeatedly(JavaProcess worker, OutputWatch outputs, Random random) {
+    private static List<Long> killRepeatedly(JavaProcess worker, OutputWatch outputs, Random random, IntConsumer beforeKill) {
         List<Long> recoveries = new ArrayList<>();
         for (int k = 1; k <= KILLS; k++) {
             int target = k * INPUTS / (KILLS + 2);
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
                     .failFast("the worker exited; see " + worker.logFile(), () -> !worker.isAlive())
                     .until(() -> outputs.count() >= target);
+            beforeKill.accept(k);
             Scenarios.randomPause(random, 400);
             long killedAt = System.currentTimeMillis();
             worker.kill();

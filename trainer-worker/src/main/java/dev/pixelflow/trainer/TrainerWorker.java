@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -197,8 +198,16 @@ public final class TrainerWorker implements Worker {
         Interim i;
         while ((i = interims.poll()) != null) {
             TrainingRequest req = i.request();
+            List<ModelVersion> known = new ModelCatalog(ctx.clients(), ctx.topics().models.name()).versions();
+            int epochs = i.history().size();
+            if (known.stream().anyMatch(v -> req.jobId().equals(v.jobId()) && v.epochs() == epochs)) {
+                // Handed over again after a restart, but the version made it out before the crash.
+                LOG.info("trainer: the version after epoch {} of job {} is already published", epochs, req.jobId());
+                deleteQuietly(i.engineFile());
+                continue;
+            }
             byte[] artifact = readEngine(i.engineFile());
-            ModelVersion manifest = manifest(req, artifact, i.history(), i.snapshot(), i.classNames());
+            ModelVersion manifest = manifest(req, artifact, i.history(), i.snapshot(), i.classNames(), known);
             txProducer.beginTransaction();
             ModelPublisher.send(txProducer, ctx.topics().models.name(), manifest, artifact);
             EpochMetrics last = manifest.last();
@@ -208,11 +217,7 @@ public final class TrainerWorker implements Worker {
             published.increment();
             LOG.info("trainer: published {} after epoch {} of job {} (val acc {}); training goes on", manifest.ref(),
                     last.epoch(), req.jobId(), String.format("%.4f", last.valAccuracy()));
-            try {
-                Files.deleteIfExists(i.engineFile());
-            } catch (java.io.IOException e) {
-                LOG.debug("could not delete {}: {}", i.engineFile(), e.toString());
-            }
+            deleteQuietly(i.engineFile());
         }
     }
 
@@ -224,9 +229,24 @@ public final class TrainerWorker implements Worker {
         }
     }
 
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+            LOG.debug("could not delete {}: {}", file, e.toString());
+        }
+    }
+
     private ModelVersion manifest(TrainingRequest req, byte[] artifact, java.util.List<EpochMetrics> history,
                                   Map<Integer, Long> snapshot, java.util.List<String> classNames) {
-        int version = new ModelCatalog(ctx.clients(), ctx.topics().models.name()).nextVersion(req.model());
+        return manifest(req, artifact, history, snapshot, classNames,
+                new ModelCatalog(ctx.clients(), ctx.topics().models.name()).versions());
+    }
+
+    private ModelVersion manifest(TrainingRequest req, byte[] artifact, java.util.List<EpochMetrics> history,
+                                  Map<Integer, Long> snapshot, java.util.List<String> classNames,
+                                  List<ModelVersion> known) {
+        int version = ModelCatalog.nextVersion(known, req.model());
         return new ModelVersion(ModelVersion.SCHEMA_VERSION, req.model(), version, Instant.now(), req.jobId(),
                 "samediff", new String(TrainingRequest.SERDE.serialize("", req), StandardCharsets.UTF_8), snapshot,
                 history.size(), history, classNames, req.inputShape(),

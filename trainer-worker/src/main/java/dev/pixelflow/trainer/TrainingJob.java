@@ -67,6 +67,7 @@ final class TrainingJob {
         try (ClassifierEngine engine = openEngine(checkpoint, data)) {
             if (checkpoint.isPresent()) {
                 LOG.info("job {}: resuming after epoch {} of {}", request.jobId(), start - 1, request.epochs());
+                requeueInterims(start - 1, history, snapshot, data.classNames());
             }
             events.started(start, request.epochs(), data.trainSize(), data.valSize(), engine.parameterCount());
             for (int epoch = start; epoch <= request.epochs(); epoch++) {
@@ -78,7 +79,7 @@ final class TrainingJob {
                 events.epoch(m, request.epochs());
                 if (epoch < request.epochs()
                         && request.publish().publishesAfter(epoch, m.valAccuracy(), bestValAccuracy(history.subList(0, history.size() - 1)))) {
-                    Path copy = jobDir.resolve("interim-" + epoch + ".bin");
+                    Path copy = jobDir.resolve(interimFile(epoch));
                     Files.copy(engineFile, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     events.interim(copy, List.copyOf(history), snapshot, data.classNames());
                 }
@@ -91,6 +92,24 @@ final class TrainingJob {
             }
             return new Result(data.classNames(), snapshot, List.copyOf(history), engineFile, engine.spec());
         }
+    }
+
+    /**
+     * An interim copy is deleted once its version is out, so one still here was made before a crash and may never
+     * have been published: hand it over again (the worker skips it if the version is out after all).
+     */
+    private void requeueInterims(int epochsDone, List<EpochMetrics> history, Map<Integer, Long> snapshot,
+                                 List<String> classNames) {
+        for (int epoch = 1; epoch <= epochsDone; epoch++) {
+            Path left = jobDir.resolve(interimFile(epoch));
+            if (Files.exists(left)) {
+                events.interim(left, List.copyOf(history.subList(0, epoch)), snapshot, classNames);
+            }
+        }
+    }
+
+    private static String interimFile(int epoch) {
+        return "interim-" + epoch + ".bin";
     }
 
     private static double bestValAccuracy(List<EpochMetrics> history) {

@@ -37,7 +37,12 @@ public final class ModelCatalog {
     }
 
     public int nextVersion(String name) {
-        return versions().stream().filter(v -> v.name().equals(name)).mapToInt(ModelVersion::version).max().orElse(0) + 1;
+        return nextVersion(versions(), name);
+    }
+
+    /** The number after the highest of {@code name}'s versions among {@code known}. */
+    public static int nextVersion(List<ModelVersion> known, String name) {
+        return known.stream().filter(v -> v.name().equals(name)).mapToInt(ModelVersion::version).max().orElse(0) + 1;
     }
 
     /** Resolves {@code NAME} (newest) or {@code NAME:VERSION}, with its verified artifact. */

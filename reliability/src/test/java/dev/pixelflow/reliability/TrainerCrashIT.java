@@ -1,0 +1,127 @@
+package dev.pixelflow.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pixelflow.common.engine.LayerSpec;
+import dev.pixelflow.common.message.ModelVersion;
+import dev.pixelflow.common.message.PublishPolicy;
+import dev.pixelflow.common.message.TrainingEvent;
+import dev.pixelflow.common.topic.Topics;
+import dev.pixelflow.testkit.JavaProcess;
+import dev.pixelflow.testkit.KafkaBrokerExtension;
+import dev.pixelflow.testkit.KafkaTestBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A trainer is SIGKILLed twice during one job that publishes an intermediate version every
+ * {@value #PUBLISH_EVERY} epochs: once somewhere in the epoch after the first, once right as an epoch that
+ * publishes ends (so the kill lands in the publish or just before it), and restarted each time. The job resumes
+ * from its checkpoint and ends with one final version; every intermediate version is out exactly once (one copied
+ * for publishing but not out before a kill is published on resume) and no reader ever sees a broken version.
+ */
+@Tag("fault")
+@ExtendWith(KafkaBrokerExtension.class)
+class TrainerCrashIT {
+    private static final int IMAGES = 1_000;
+    /** Big enough that an epoch takes seconds, so that a kill can land inside one. */
+    private static final List<LayerSpec> LAYERS = List.of(LayerSpec.conv(16, 3, LayerSpec.RELU), LayerSpec.maxpool(2),
+            LayerSpec.conv(32, 3, LayerSpec.RELU), LayerSpec.maxpool(2), LayerSpec.flatten(), LayerSpec.dense(32, LayerSpec.RELU));
+    private static final int EPOCHS = 6;
+    private static final int PUBLISH_EVERY = 2;
+    private static final long SEED = 90L;
+
+    @Test
+    void aTrainerKilledMidEpochAndMidPublishResumesAndNoVersionIsBroken(KafkaTestBroker broker) throws Exception {
+        List<String> stops = new ArrayList<>();
+        List<String> kills = new ArrayList<>();
+        String bootstrap = broker.bootstrapServers();
+        String prefix = broker.uniqueName("trainer-crash") + ".";
+        Topics topics = Scenarios.createTopics(bootstrap, prefix);
+        List<Inputs.Input> raw = Inputs.make("trainer-raw", IMAGES, 0.0, SEED);
+        try (JavaProcess ingest = Workers.ingest(Scenarios.LOGS, Workers.env(bootstrap, prefix, "ingest"));
+             OutputWatch tensors = new OutputWatch(bootstrap, List.of(topics.tensors.name()));
+             Load rawLoad = new Load("raw-client", bootstrap, raw, in -> Inputs.raw(topics.imagesRaw.name(), in), 0)) {
+            rawLoad.start();
+            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
+                    .failFast("the ingest worker exited", Scenarios.noneExited(ingest))
+                    .until(() -> tensors.count() >= IMAGES);
+            stops.add("ingest " + Scenarios.stopCleanly(ingest));
+        }
+
+        String jobId = prefix + "job";
+        Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "trainer-state-");
+        Random random = new Random(SEED);
+        long recovery = -1;
+        try (JavaProcess trainer = Workers.trainer(Scenarios.LOGS, Workers.env(bootstrap, prefix, "trainer",
+                "PIXELFLOW_STATE_DIR", state.toString(), "PIXELFLOW_TRAINER_GROUP", prefix + "trainer"));
+             OutputWatch metrics = new OutputWatch(bootstrap, List.of(topics.trainingMetrics.name()))) {
+            Jobs.send(bootstrap, topics, Jobs.request(jobId, EPOCHS, new PublishPolicy(PUBLISH_EVERY, false), LAYERS));
+
+            awaitEpoch(bootstrap, topics, jobId, trainer, 1);
+            Scenarios.randomPause(random, 500);
+            long killedAt = System.currentTimeMillis();
+            trainer.kill();
+            kills.add("mid-epoch " + (lastEpoch(bootstrap, topics, jobId) + 1));
+            trainer.start();
+
+            awaitEpoch(bootstrap, topics, jobId, trainer, 2 * PUBLISH_EVERY);
+            Scenarios.randomPause(random, 150);
+            trainer.kill();
+            kills.add("at the end of epoch " + 2 * PUBLISH_EVERY + " (its intermediate version "
+                    + (publishedInterim(bootstrap, topics, jobId, 2 * PUBLISH_EVERY) ? "already out" : "not yet out") + ")");
+            trainer.start();
+
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+                    .failFast("the trainer exited", Scenarios.noneExited(trainer))
+                    .until(() -> Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.PUBLISHED)
+                            || Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.FAILED));
+            recovery = metrics.recoveredAfter(killedAt);
+            stops.add("trainer " + Scenarios.stopCleanly(trainer));
+        }
+
+        List<TrainingEvent.Type> types = Jobs.types(bootstrap, topics, jobId);
+        Invariants.ModelOutcome models = Invariants.models(bootstrap, topics);
+        List<ModelVersion> finals = models.complete().stream().filter(v -> v.history().size() == EPOCHS).toList();
+        long published = types.stream().filter(t -> t == TrainingEvent.Type.PUBLISHED).count();
+        ReliabilityTable.record(new ReliabilityTable.Row("22-crash-trainer", "Trainer SIGKILLed twice in one job ("
+                + String.join("; ", kills) + "), restarted", IMAGES + " images, 1 job of " + EPOCHS
+                + " epochs publishing every " + PUBLISH_EVERY, models.complete().size() + " versions published ("
+                + finals.size() + " final), " + models.broken().size() + " broken", finals.size() == 1 ? 0 : 1,
+                (int) Math.max(0, published - 1), ReliabilityTable.seconds(recovery)
+                + " from the first kill to the next training event", "resumed from the checkpoint each time"));
+        assertThat(stops).as("workers stopped cleanly").allMatch(s -> s.endsWith(" clean"));
+        assertThat(types).doesNotContain(TrainingEvent.Type.FAILED);
+        assertThat(published).as("PUBLISHED events").isEqualTo(1);
+        assertThat(models.broken()).as("broken versions").isEmpty();
+        assertThat(finals).as("final versions").hasSize(1);
+        assertThat(models.complete()).extracting(ModelVersion::version).doesNotHaveDuplicates();
+        // Every version the policy asks for is out once, also one whose epoch ended just before a kill.
+        assertThat(models.complete()).extracting(v -> v.history().size()).containsExactly(2, 4, 6);
+        assertThat(finals.get(0).history()).extracting(h -> h.epoch()).containsExactly(1, 2, 3, 4, 5, 6);
+    }
+
+    private static void awaitEpoch(String bootstrap, Topics topics, String jobId, JavaProcess trainer, int epoch) {
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100))
+                .failFast("the trainer exited", Scenarios.noneExited(trainer))
+                .until(() -> lastEpoch(bootstrap, topics, jobId) >= epoch);
+    }
+
+    private static int lastEpoch(String bootstrap, Topics topics, String jobId) {
+        return Jobs.events(bootstrap, topics, jobId).stream().filter(e -> e.type() == TrainingEvent.Type.EPOCH)
+                .mapToInt(TrainingEvent::epoch).max().orElse(0);
+    }
+
+    private static boolean publishedInterim(String bootstrap, Topics topics, String jobId, int epoch) {
+        return Jobs.events(bootstrap, topics, jobId).stream()
+                .anyMatch(e -> e.type() == TrainingEvent.Type.INTERIM && e.epoch() == epoch);
+    }
+}
