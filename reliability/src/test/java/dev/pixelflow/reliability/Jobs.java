@@ -53,4 +53,10 @@ final class Jobs {
     static List<TrainingEvent.Type> types(String bootstrap, Topics topics, String jobId) {
         return events(bootstrap, topics, jobId).stream().map(TrainingEvent::type).collect(Collectors.toList());
     }
+
+    /** The job published its version or failed. */
+    static boolean ended(String bootstrap, Topics topics, String jobId) {
+        List<TrainingEvent.Type> types = types(bootstrap, topics, jobId);
+        return types.contains(TrainingEvent.Type.PUBLISHED) || types.contains(TrainingEvent.Type.FAILED);
+    }
 }

@@ -82,8 +82,7 @@ class TrainerCrashIT {
 
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
                     .failFast("the trainer exited", Scenarios.noneExited(trainer))
-                    .until(() -> Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.PUBLISHED)
-                            || Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.FAILED));
+                    .until(() -> Jobs.ended(bootstrap, topics, jobId));
             recovery = metrics.recoveredAfter(killedAt);
             stops.add("trainer " + Scenarios.stopCleanly(trainer));
         }

@@ -72,8 +72,7 @@ class TrainingBrokerLossIT {
                 cluster.restart(controller);
                 await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                         .failFast("the trainer exited; see " + trainer.logFile(), () -> !trainer.isAlive())
-                        .until(() -> Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.PUBLISHED)
-                                || Jobs.types(bootstrap, topics, jobId).contains(TrainingEvent.Type.FAILED));
+                        .until(() -> Jobs.ended(bootstrap, topics, jobId));
                 recovery = metrics.recoveredAfter(killedAt);
                 stops.add("trainer " + Scenarios.stopCleanly(trainer));
             }

@@ -227,6 +227,11 @@ class TransactionalLoopTest {
         startLoop(2);
         release.countDown();
 
+        assertTheSuccessorCommitsTheBatchAgain(successor);
+    }
+
+    /** The first producer gave the batch up and was closed; the next one commits the batch, read again. */
+    private void assertTheSuccessorCommitsTheBatchAgain(MockProducer<String, String> successor) {
         await().atMost(Duration.ofSeconds(10)).until(() -> discarded.size() == 1 && producer.closed());
         consumer.schedulePollTask(() -> add(0, 3)); // read again from the committed offset (none yet)
         await().atMost(Duration.ofSeconds(10)).until(() -> successor.commitCount() == 1);
@@ -266,10 +271,6 @@ class TransactionalLoopTest {
         startLoop(2);
         release.countDown();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> discarded.size() == 1 && producer.closed());
-        consumer.schedulePollTask(() -> add(0, 3));
-        await().atMost(Duration.ofSeconds(10)).until(() -> successor.commitCount() == 1);
-        assertThat(successor.history()).extracting(ProducerRecord::value).containsExactly("V0", "V1", "V2");
-        assertThat(loop.failed()).isFalse();
+        assertTheSuccessorCommitsTheBatchAgain(successor);
     }
 }
