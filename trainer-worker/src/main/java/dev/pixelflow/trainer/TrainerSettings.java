@@ -16,8 +16,11 @@ import java.util.regex.Pattern;
  * @param memoryBudget   bytes of uint8 pixels the trainer holds in memory; a larger dataset is streamed from
  *                       {@code tensors} each epoch through a shuffle buffer instead of being held
  * @param progressEvery  how often PROGRESS events go to training.metrics while an epoch runs
+ * @param publishHold    for fault tests only: how long each publish transaction stays open, its records sent,
+ *                       before it commits, so that a kill can be aimed inside it (zero, the default, in service)
  */
-public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, Duration progressEvery) {
+public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, Duration progressEvery,
+                              Duration publishHold) {
     static final String BUDGET = "PIXELFLOW_MEMORY_BUDGET";
     static final String BUDGET_MB = "PIXELFLOW_MEMORY_BUDGET_MB";
     static final long MIN_BUDGET = 64L * 1024;
@@ -35,7 +38,8 @@ public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, 
                 Path.of(src.string("PIXELFLOW_STATE_DIR", ".pixelflow/trainer")),
                 src.string("PIXELFLOW_TRAINER_GROUP", "pixelflow-trainer"),
                 memoryBudget(src),
-                src.duration("PIXELFLOW_PROGRESS_INTERVAL", Duration.ofSeconds(2)));
+                src.duration("PIXELFLOW_PROGRESS_INTERVAL", Duration.ofSeconds(2)),
+                src.duration("PIXELFLOW_FAULT_PUBLISH_HOLD", Duration.ZERO));
     }
 
     /** PIXELFLOW_MEMORY_BUDGET (a size: 512k, 64m, 4g) or the older PIXELFLOW_MEMORY_BUDGET_MB; never both. */

@@ -213,6 +213,7 @@ public final class TrainerWorker implements Worker {
             EpochMetrics last = manifest.last();
             sendEvent(txProducer, event(req.jobId(), req, TrainingEvent.Type.INTERIM, last.epoch(), req.epochs(), 0, 0, last,
                     manifest.version(), manifest.ref()));
+            holdOpenForFaultTests();
             txProducer.commitTransaction();
             published.increment();
             LOG.info("trainer: published {} after epoch {} of job {} (val acc {}); training goes on", manifest.ref(),
@@ -226,6 +227,21 @@ public final class TrainerWorker implements Worker {
             return Files.readAllBytes(file);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot read the trained engine " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** PIXELFLOW_FAULT_PUBLISH_HOLD: the version's records are out, uncommitted, while a fault test aims its kill. */
+    private void holdOpenForFaultTests() {
+        if (settings.publishHold().isZero()) {
+            return;
+        }
+        txProducer.flush();
+        LOG.warn("trainer: holding the publish transaction open for {} (PIXELFLOW_FAULT_PUBLISH_HOLD)", settings.publishHold());
+        try {
+            // A fault-injection delay, not synchronisation: nothing is waited for.
+            Thread.sleep(settings.publishHold().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -266,6 +282,7 @@ public final class TrainerWorker implements Worker {
                 manifest.version(), manifest.ref()));
         txProducer.sendOffsetsToTransaction(Map.of(new TopicPartition(job.record.topic(), job.record.partition()),
                 new OffsetAndMetadata(job.record.offset() + 1)), consumer.groupMetadata());
+        holdOpenForFaultTests();
         txProducer.commitTransaction();
         published.increment();
         LOG.info("trainer: published {} ({} bytes in {} chunks, val acc {})", manifest.ref(), artifact.length,
