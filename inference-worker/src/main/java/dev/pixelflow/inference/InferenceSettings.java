@@ -3,6 +3,7 @@ package dev.pixelflow.inference;
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.image.ImageLimits;
+import java.time.Duration;
 
 /**
  * The inference worker's own settings, with their defaults in one place.
@@ -15,9 +16,10 @@ import dev.pixelflow.common.image.ImageLimits;
  * @param requireModel   /health reports DOWN while no model is loaded (for orchestrators that route traffic)
  * @param pinnedModels   engines of pinned, non-current versions kept loaded (least recently used goes first)
  * @param limits         encoded size and pixel bounds for request images
+ * @param swapHold       fault tests only: a loaded newer version waits this long before it is swapped in (zero)
  */
 public record InferenceSettings(String groupId, int decodeThreads, int batchSize, int maxPollRecords, ModelRef defaultModel,
-                                boolean requireModel, int pinnedModels, ImageLimits limits) {
+                                boolean requireModel, int pinnedModels, ImageLimits limits, Duration swapHold) {
 
     public InferenceSettings {
         if (groupId == null || groupId.isBlank()) {
@@ -45,6 +47,7 @@ public record InferenceSettings(String groupId, int decodeThreads, int batchSize
                 src.bool("PIXELFLOW_REQUIRE_MODEL", false),
                 src.intIn("PIXELFLOW_PINNED_MODELS", 3, 1, 100),
                 new ImageLimits(src.intIn("PIXELFLOW_MAX_IMAGE_BYTES", defaults.maxEncodedBytes(), 1, Integer.MAX_VALUE),
-                        src.longIn("PIXELFLOW_MAX_IMAGE_PIXELS", defaults.maxPixels(), 1, 1L << 40)));
+                        src.longIn("PIXELFLOW_MAX_IMAGE_PIXELS", defaults.maxPixels(), 1, 1L << 40)),
+                src.duration("PIXELFLOW_FAULT_SWAP_HOLD", Duration.ZERO));
     }
 }

@@ -83,7 +83,7 @@ public final class InferenceWorker implements Worker {
 
         EngineModelLoader loader = new EngineModelLoader();
         ModelCatalog catalog = new ModelCatalog(ctx.clients(), modelsTopic);
-        store = new ModelStore(loader, catalog::load, ctx.metrics());
+        store = new ModelStore(loader, catalog::load, ctx.metrics(), settings.swapHold());
         follower = new ModelFollower(ctx.clients().consumer(null, true, new StringDeserializer(), new ByteArrayDeserializer()),
                 modelsTopic, store);
         engines = new EngineThread();

@@ -57,6 +57,7 @@ public final class ModelStore implements AutoCloseable {
     private final Object lifecycle = new Object();
     /** Follower thread only: the newest version per name seen before catching up. */
     private final Map<String, Published> beforeCatchUp = new HashMap<>();
+    private final Duration swapHold;
     private volatile boolean caughtUp;
     private boolean closed;
 
@@ -65,6 +66,16 @@ public final class ModelStore implements AutoCloseable {
      *                when the newest of a name cannot be loaded and nothing of that name is served yet
      */
     public ModelStore(ModelLoader loader, Function<String, Optional<ModelCatalog.Loaded>> catalog, MeterRegistry metrics) {
+        this(loader, catalog, metrics, Duration.ZERO);
+    }
+
+    /**
+     * @param swapHold for fault tests only: how long a newer version waits, loaded, before it is swapped in for the
+     *                 served one, so that a kill can be aimed between load and swap
+     */
+    public ModelStore(ModelLoader loader, Function<String, Optional<ModelCatalog.Loaded>> catalog, MeterRegistry metrics,
+                      Duration swapHold) {
+        this.swapHold = swapHold;
         this.loader = loader;
         this.catalog = catalog;
         this.metrics = metrics;
@@ -133,6 +144,15 @@ public final class ModelStore implements AutoCloseable {
         }
         if (model == null) {
             return;
+        }
+        if (serving != null && !swapHold.isZero()) {
+            LOG.warn("models: {} loaded, swapping it in after {} (PIXELFLOW_FAULT_SWAP_HOLD)", m.ref(), swapHold);
+            try {
+                // A fault-injection delay, not synchronisation: nothing is waited for.
+                Thread.sleep(swapHold.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         synchronized (lifecycle) {
             if (closed) {

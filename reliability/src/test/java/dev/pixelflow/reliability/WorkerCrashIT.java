@@ -22,8 +22,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * An ingest and an inference worker work through a backlog each; both are SIGKILLed {@value #KILLS} times at
  * random points (so the kill lands mid-transaction for ingest and mid-batch for inference; the second inference
- * kill follows the publish of model version 2 by 0-400 ms, so it lands while the version loads or swaps in) and
- * restarted at once
+ * kill lands after version 2 is loaded and before it is swapped in, a window the worker holds open for
+ * {@value #SWAP_HOLD} here) and restarted at once
  * under the same instance id: nothing is lost, nothing is duplicated. 10 % of the inputs are poison, so the error
  * paths are crossed by kills too.
  */
@@ -34,6 +34,7 @@ class WorkerCrashIT {
     private static final int KILLS = 3;
     private static final long SEED = 8L;
     private static final int SWAP_KILL = 2;
+    private static final String SWAP_HOLD = "2s";
 
     @Test
     void killedWorkersNeitherLoseNorDuplicate(KafkaTestBroker broker) throws Exception {
@@ -56,18 +57,21 @@ class WorkerCrashIT {
         try (JavaProcess ingest = Workers.ingest(Scenarios.LOGS, Workers.env(bootstrap, prefix, "ingest",
                      "PIXELFLOW_INGEST_BATCH", "64"));
              JavaProcess inference = Workers.inference(Scenarios.LOGS, Workers.env(bootstrap, prefix, "inference",
-                     "PIXELFLOW_INFERENCE_MAX_POLL", "64", "PIXELFLOW_BATCH_SIZE", "16"));
+                     "PIXELFLOW_INFERENCE_MAX_POLL", "64", "PIXELFLOW_BATCH_SIZE", "16",
+                     "PIXELFLOW_FAULT_SWAP_HOLD", SWAP_HOLD));
              OutputWatch tensors = new OutputWatch(bootstrap, List.of(topics.tensors.name(), topics.imagesDlq.name()));
              OutputWatch answers = new OutputWatch(bootstrap, List.of(topics.classifyResults.name()))) {
             // Each worker's kills run on their own thread: the two work at different speeds, and each must be
             // killed in the middle of its own backlog.
             CompletableFuture<List<Long>> ingestKills = CompletableFuture.supplyAsync(
                     () -> killRepeatedly(ingest, tensors, new Random(SEED), k -> { }));
-            // The second inference kill lands while version 2 is being loaded or swapped in.
+            // The second inference kill lands between the load of version 2 and its swap (held open for SWAP_HOLD).
             CompletableFuture<List<Long>> inferenceKills = CompletableFuture.supplyAsync(
                     () -> killRepeatedly(inference, answers, new Random(SEED + 1), k -> {
                         if (k == SWAP_KILL) {
                             Models.publish(bootstrap, topics, 2);
+                            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+                                    .until(() -> inference.currentLog().contains(Models.NAME + ":2 loaded, swapping it in"));
                         }
                     }));
             ingestRecoveries.addAll(ingestKills.get(10, TimeUnit.MINUTES));
@@ -85,7 +89,7 @@ class WorkerCrashIT {
                 + in.deadLetter() + " DLQ", in.lost().size(), in.duplicated().size(), max(ingestRecoveries),
                 "recovery = kill to first new committed output, including JVM start, native library load, group rejoin"));
         ReliabilityTable.record(new ReliabilityTable.Row("21-crash-inference", "Inference worker SIGKILLed " + KILLS
-                + "x mid-batch (once while version 2 loads or swaps in), restarted", INPUTS + " requests (10% poison)", out.answered() + " answered "
+                + "x mid-batch (once between loading version 2 and swapping it in), restarted", INPUTS + " requests (10% poison)", out.answered() + " answered "
                 + out.byOutcome(), out.lost().size(), out.duplicated().size(), max(inferenceRecoveries),
                 "recovery includes JVM start, model load and group rejoin"));
         assertThat(stops).as("workers stopped cleanly").allMatch(s -> s.endsWith(" clean"));
