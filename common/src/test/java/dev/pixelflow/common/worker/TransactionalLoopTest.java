@@ -221,13 +221,17 @@ class TransactionalLoopTest {
     void aFencedProducerIsReplacedAndTheBatchIsCommittedByItsSuccessor() {
         // What the transaction coordinator does to a transaction that outlived transaction.timeout.ms.
         producer.commitTransactionException = new ProducerFencedException("injected: epoch bumped by a timeout abort");
+        assertTheSuccessorCommitsTheBatchAgain(runOneBatchWithASuccessorReady());
+    }
+
+    /** One batch of three records through the loop, with a second producer ready for it to take over. */
+    private MockProducer<String, String> runOneBatchWithASuccessorReady() {
         MockProducer<String, String> successor = mockProducer();
         producers.add(successor);
         assignAndAdd(0, 3);
         startLoop(2);
         release.countDown();
-
-        assertTheSuccessorCommitsTheBatchAgain(successor);
+        return successor;
     }
 
     /** The first producer gave the batch up and was closed; the next one commits the batch, read again. */
@@ -265,12 +269,6 @@ class TransactionalLoopTest {
         // InvalidTxnState and the producer is left in a fatal state where even abort fails.
         producer.commitTransactionException = new InvalidTxnStateException("injected: transaction already aborted");
         producer.abortTransactionException = new KafkaException("injected: cannot execute transactional method in an error state");
-        MockProducer<String, String> successor = mockProducer();
-        producers.add(successor);
-        assignAndAdd(0, 3);
-        startLoop(2);
-        release.countDown();
-
-        assertTheSuccessorCommitsTheBatchAgain(successor);
+        assertTheSuccessorCommitsTheBatchAgain(runOneBatchWithASuccessorReady());
     }
 }
