@@ -198,7 +198,7 @@ public final class TrainerWorker implements Worker {
         Interim i;
         while ((i = interims.poll()) != null) {
             TrainingRequest req = i.request();
-            List<ModelVersion> known = new ModelCatalog(ctx.clients(), ctx.topics().models.name()).versions();
+            List<ModelVersion> known = knownVersions();
             int epochs = i.history().size();
             if (known.stream().anyMatch(v -> req.jobId().equals(v.jobId()) && v.epochs() == epochs)) {
                 // Handed over again after a restart, but the version made it out before the crash.
@@ -253,15 +253,13 @@ public final class TrainerWorker implements Worker {
         }
     }
 
-    private ModelVersion manifest(TrainingRequest req, byte[] artifact, java.util.List<EpochMetrics> history,
-                                  Map<Integer, Long> snapshot, java.util.List<String> classNames) {
-        return manifest(req, artifact, history, snapshot, classNames,
-                new ModelCatalog(ctx.clients(), ctx.topics().models.name()).versions());
+    /** Every complete version on the models topic (read from its beginning). */
+    private List<ModelVersion> knownVersions() {
+        return new ModelCatalog(ctx.clients(), ctx.topics().models.name()).versions();
     }
 
-    private ModelVersion manifest(TrainingRequest req, byte[] artifact, java.util.List<EpochMetrics> history,
-                                  Map<Integer, Long> snapshot, java.util.List<String> classNames,
-                                  List<ModelVersion> known) {
+    private ModelVersion manifest(TrainingRequest req, byte[] artifact, List<EpochMetrics> history,
+                                  Map<Integer, Long> snapshot, List<String> classNames, List<ModelVersion> known) {
         int version = ModelCatalog.nextVersion(known, req.model());
         return new ModelVersion(ModelVersion.SCHEMA_VERSION, req.model(), version, Instant.now(), req.jobId(),
                 "samediff", new String(TrainingRequest.SERDE.serialize("", req), StandardCharsets.UTF_8), snapshot,
@@ -274,7 +272,8 @@ public final class TrainerWorker implements Worker {
         TrainingRequest req = job.request;
         publishInterims();
         byte[] artifact = readEngine(result.engineFile());
-        ModelVersion manifest = manifest(req, artifact, result.history(), result.snapshot(), result.classNames());
+        ModelVersion manifest = manifest(req, artifact, result.history(), result.snapshot(), result.classNames(),
+                knownVersions());
         txProducer.beginTransaction();
         ModelPublisher.send(txProducer, ctx.topics().models.name(), manifest, artifact);
         EpochMetrics last = manifest.last();

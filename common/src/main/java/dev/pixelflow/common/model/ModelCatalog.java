@@ -36,10 +36,6 @@ public final class ModelCatalog {
         return out;
     }
 
-    public int nextVersion(String name) {
-        return nextVersion(versions(), name);
-    }
-
     /** The number after the highest of {@code name}'s versions among {@code known}. */
     public static int nextVersion(List<ModelVersion> known, String name) {
         return known.stream().filter(v -> v.name().equals(name)).mapToInt(ModelVersion::version).max().orElse(0) + 1;
