@@ -218,6 +218,39 @@ class SameDiffEngineTest {
         }
     }
 
+    /**
+     * Sessions recycle their arrays call after call (StepArrayPool). An engine reloaded from a file before every
+     * call never recycles anything; the long-lived engine, through fits and forward calls of mixed batch sizes,
+     * must compute exactly what it computes.
+     */
+    @Test
+    void recycledArraysGiveTheSameTrainingAsFreshOnes() throws Exception {
+        SyntheticImages data = SyntheticImages.batch(RGB, 2, 8, 9);
+        SyntheticImages few = SyntheticImages.batch(RGB, 2, 3, 10);
+        Path file = dir.resolve("step.engine");
+        try (ClassifierEngine recycling = Engines.create(tiny(RGB, 2), OptimizerSpec.of("adam"))) {
+            for (int step = 0; step < 6; step++) {
+                recycling.save(file, true);
+                double expectedLoss;
+                float[][] expectedFew;
+                EvalBatch expectedEval;
+                try (ClassifierEngine fresh = Engines.load(file)) {
+                    expectedLoss = fresh.fit(data.features, data.labels, 8);
+                    expectedFew = fresh.output(few.features, 3);
+                    expectedEval = fresh.evaluate(data.features, data.labels, 8);
+                }
+                assertThat(recycling.fit(data.features, data.labels, 8)).as("loss of step %d", step)
+                        .isCloseTo(expectedLoss, within(1e-6));
+                float[][] actualFew = recycling.output(few.features, 3);
+                for (int i = 0; i < 3; i++) {
+                    assertThat(actualFew[i]).containsExactly(expectedFew[i], within(1e-6f));
+                }
+                assertThat(recycling.evaluate(data.features, data.labels, 8).meanLoss())
+                        .isCloseTo(expectedEval.meanLoss(), within(1e-6));
+            }
+        }
+    }
+
     @Test
     void outputKeepsWorkingWhileAnotherEngineLoads() throws Exception {
         SyntheticImages data = SyntheticImages.batch(RGB, 2, 4, 7);
