@@ -16,6 +16,7 @@ import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.common.worker.WorkerContext;
 import dev.pixelflow.inference.InferenceSettings;
 import dev.pixelflow.inference.InferenceWorker;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,7 +176,8 @@ final class InferBench implements Bench {
         publish(kafka, topics, artifact);
         Map<String, String> env = kafka.env(prefix, "inference", "PIXELFLOW_BATCH_SIZE", Integer.toString(batch),
                 "PIXELFLOW_INFERENCE_GROUP", prefix + "inference");
-        WorkerContext ctx = LocalKafka.context("inference", env, new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        WorkerContext ctx = LocalKafka.context("inference", env, registry);
         InferenceWorker worker = new InferenceWorker(ctx, InferenceSettings.from(ConfigSource.of(env)));
         worker.start();
         try {
@@ -196,6 +198,13 @@ final class InferBench implements Bench {
                 // CPU of everything the pipeline runs: this process (worker and client) plus the broker's process.
                 LoadClient.Result full = client.closedLoop(window, warmup, measure,
                         () -> Cpu.processNanos() + Math.max(0, kafka.brokerCpuNanos()));
+                DistributionSummary batches = registry.find("pixelflow_inference_batch_size").summary();
+                if (batches != null && batches.count() > 0) {
+                    // Engine calls shorter than the batch size cost more per image; the bare loop never has them.
+                    report.figure("infer.pipeline.b" + batch + ".mean_engine_batch", batches.mean(), "images", 1);
+                    Progress.say("infer pipeline: batch %d: %d engine calls, %.1f images per call on average (warm-up included)",
+                            batch, batches.count(), batches.mean());
+                }
                 String where = ThreadCpu.describe(ThreadCpu.snapshot().since(threads0), 8)
                         + (broker0 < 0 ? "" : String.format(java.util.Locale.ROOT, "; broker process %.1f s",
                                 (kafka.brokerCpuNanos() - broker0) / 1e9));
