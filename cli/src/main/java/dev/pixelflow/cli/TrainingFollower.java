@@ -65,6 +65,9 @@ public final class TrainingFollower implements AutoCloseable {
                         }
                     }
                     case EPOCH -> {
+                        if (!history.isEmpty() && e.metrics().epoch() <= history.get(history.size() - 1).epoch()) {
+                            continue; // announced again by a trainer that resumed after it
+                        }
                         if (bar != null) {
                             bar.finish();
                             bar = null;

@@ -40,8 +40,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TrainerCrashIT {
     private static final int IMAGES = 1_000;
     /** Big enough that an epoch takes seconds, so that a kill can land inside one. */
-    private static final List<LayerSpec> LAYERS = List.of(LayerSpec.conv(16, 3, LayerSpec.RELU), LayerSpec.maxpool(2),
-            LayerSpec.conv(32, 3, LayerSpec.RELU), LayerSpec.maxpool(2), LayerSpec.flatten(), LayerSpec.dense(32, LayerSpec.RELU));
+    private static final List<LayerSpec> LAYERS = List.of(LayerSpec.conv(32, 3, LayerSpec.RELU), LayerSpec.maxpool(2),
+            LayerSpec.conv(64, 3, LayerSpec.RELU), LayerSpec.maxpool(2), LayerSpec.flatten(), LayerSpec.dense(64, LayerSpec.RELU));
     private static final int EPOCHS = 6;
     private static final int PUBLISH_EVERY = 2;
     private static final long SEED = 90L;

@@ -67,6 +67,11 @@ final class TrainingJob {
         try (ClassifierEngine engine = openEngine(checkpoint, data)) {
             if (checkpoint.isPresent()) {
                 LOG.info("job {}: resuming after epoch {} of {}", request.jobId(), start - 1, request.epochs());
+                if (!history.isEmpty()) {
+                    // An epoch's event goes out after its checkpoint is written, so a crash between the two lost it:
+                    // announce the last one again, so that a follower sees every epoch (this one maybe twice).
+                    events.epoch(history.get(history.size() - 1), request.epochs());
+                }
                 requeueInterims(start - 1, history, snapshot, data.classNames());
             }
             events.started(start, request.epochs(), data.trainSize(), data.valSize(), engine.parameterCount());
