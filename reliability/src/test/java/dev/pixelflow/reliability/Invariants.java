@@ -1,11 +1,13 @@
 package dev.pixelflow.reliability;
 
 import dev.pixelflow.common.message.ClassifyResult;
+import dev.pixelflow.common.message.MessageHeaders;
 import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.message.TensorRecord;
 import dev.pixelflow.common.message.TensorRecordSerde;
 import dev.pixelflow.common.model.ModelAssembler;
 import dev.pixelflow.common.topic.Topics;
+import dev.pixelflow.inference.InferenceWorker;
 import dev.pixelflow.testkit.TopicReader;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -107,6 +109,20 @@ final class Invariants {
         }
     }
 
+    /**
+     * Where the answers of a request answered more than once sit, and how often the request itself is in the request
+     * topic: a client that wrote it twice and a worker that answered it twice are different bugs.
+     */
+    private static String describeDuplicate(String bootstrap, Topics topics, String id,
+                                            List<ConsumerRecord<String, ClassifyResult>> answers) {
+        List<String> requests = TopicReader.readAll(bootstrap, topics.classifyRequests.name()).stream()
+                .filter(r -> id.equals(r.key())).map(r -> r.partition() + "@" + r.offset()).toList();
+        List<String> where = answers.stream().map(r -> r.partition() + "@" + r.offset() + " by "
+                + MessageHeaders.text(r.headers(), InferenceWorker.ANSWERED_BY) + " in " + r.value().latencyMs() + " ms")
+                .toList();
+        return "(request at " + requests + ", answers at " + where + ")";
+    }
+
     static AnswerOutcome answers(String bootstrap, Topics topics, Collection<Inputs.Input> inputs) {
         Map<String, List<ConsumerRecord<String, ClassifyResult>>> byId = new HashMap<>();
         for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, topics.classifyResults.name())) {
@@ -131,7 +147,7 @@ final class Invariants {
                 continue;
             }
             if (rs.size() > 1) {
-                duplicated.add(in.id());
+                duplicated.add(in.id() + " " + describeDuplicate(bootstrap, topics, in.id(), rs));
                 continue;
             }
             answered++;
