@@ -113,10 +113,7 @@ final class Invariants {
      * Where the answers of a request answered more than once sit, and how often the request itself is in the request
      * topic: a client that wrote it twice and a worker that answered it twice are different bugs.
      */
-    private static String describeDuplicate(String bootstrap, Topics topics, String id,
-                                            List<ConsumerRecord<String, ClassifyResult>> answers) {
-        List<String> requests = TopicReader.readAll(bootstrap, topics.classifyRequests.name()).stream()
-                .filter(r -> id.equals(r.key())).map(r -> r.partition() + "@" + r.offset()).toList();
+    private static String describeDuplicate(List<String> requests, List<ConsumerRecord<String, ClassifyResult>> answers) {
         List<String> where = answers.stream().map(r -> r.partition() + "@" + r.offset() + " by "
                 + MessageHeaders.text(r.headers(), InferenceWorker.ANSWERED_BY) + " in " + r.value().latencyMs() + " ms")
                 .toList();
@@ -147,7 +144,7 @@ final class Invariants {
                 continue;
             }
             if (rs.size() > 1) {
-                duplicated.add(in.id() + " " + describeDuplicate(bootstrap, topics, in.id(), rs));
+                duplicated.add(in.id());
                 continue;
             }
             answered++;
@@ -162,6 +159,13 @@ final class Invariants {
             }
         }
         int unknown = (int) byId.keySet().stream().filter(k -> !ids.contains(k)).count();
+        if (!duplicated.isEmpty()) {
+            Map<String, List<String>> requestsAt = new HashMap<>();
+            for (ConsumerRecord<String, byte[]> r : TopicReader.readAll(bootstrap, topics.classifyRequests.name())) {
+                requestsAt.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.partition() + "@" + r.offset());
+            }
+            duplicated.replaceAll(id -> id + " " + describeDuplicate(requestsAt.getOrDefault(id, List.of()), byId.get(id)));
+        }
         return new AnswerOutcome(inputs.size(), answered, lost, duplicated, unknown, goodFailed, badOk, outcomes, single);
     }
 

@@ -97,11 +97,11 @@ final class SameDiffEngine implements ClassifierEngine {
         }
 
         void close() {
-            closeQuietly(input);
-            closeQuietly(label);
+            StepArrayPool.closeQuietly(input);
+            StepArrayPool.closeQuietly(label);
             if (masks != null) {
                 for (INDArray m : masks) {
-                    closeQuietly(m);
+                    StepArrayPool.closeQuietly(m);
                 }
             }
         }
@@ -273,8 +273,8 @@ final class SameDiffEngine implements ClassifierEngine {
         } else {
             // The first step's arrays came from SameDiff's own cache: free the gradients (13 MB for the reference
             // network) at once rather than at some later GC.
-            gradients.values().forEach(SameDiffEngine::closeQuietly);
-            closeQuietly(lossArray);
+            gradients.values().forEach(StepArrayPool::closeQuietly);
+            StepArrayPool.closeQuietly(lossArray);
         }
         steps++;
         return loss;
@@ -334,9 +334,9 @@ final class SameDiffEngine implements ClassifierEngine {
             buffers = null;
         }
         // Free off-heap memory now rather than at some later GC: inference swaps models while serving.
-        params.values().forEach(SameDiffEngine::closeQuietly);
+        params.values().forEach(StepArrayPool::closeQuietly);
         if (updaterState != null) {
-            updaterState.values().forEach(SameDiffEngine::closeQuietly);
+            updaterState.values().forEach(StepArrayPool::closeQuietly);
         }
         sd.getSessions().clear();
         if (sd.getFunction(GRAD_FUNCTION) != null) {
@@ -470,11 +470,6 @@ final class SameDiffEngine implements ClassifierEngine {
         }
     }
 
-    private static void closeQuietly(INDArray array) {
-        if (array != null && array.closeable()) {
-            array.close();
-        }
-    }
 
     static List<Mask> masksOf(NetworkSpec spec, Layout layout) {
         List<Mask> out = new ArrayList<>();

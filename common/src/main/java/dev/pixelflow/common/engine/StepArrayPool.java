@@ -10,9 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 
 /**
  * The array memory of one SameDiff session, recycled per call. SameDiff 1.0.0-M2.1's own cache gets back only a
@@ -29,11 +29,7 @@ import java.util.Map;
 final class StepArrayPool extends AbstractMemoryMgr {
     private record Shape(DataType type, List<Long> dims) {
         static Shape of(DataType type, long[] dims) {
-            List<Long> d = new ArrayList<>(dims.length);
-            for (long v : dims) {
-                d.add(v);
-            }
-            return new Shape(type, List.copyOf(d));
+            return new Shape(type, LongStream.of(dims).boxed().toList());
         }
 
         long bytes() {
@@ -160,14 +156,13 @@ final class StepArrayPool extends AbstractMemoryMgr {
             closeQuietly(e.getValue());
         }
         lent.clear();
-        for (Iterator<Free> it = free.values().iterator(); it.hasNext(); ) {
-            it.next().arrays.forEach(StepArrayPool::closeQuietly);
-            it.remove();
-        }
+        free.values().forEach(f -> f.arrays.forEach(StepArrayPool::closeQuietly));
+        free.clear();
         freeBytes = 0;
     }
 
-    private static void closeQuietly(INDArray array) {
+    /** Frees an array's native memory now, unless it is a view or already freed. */
+    static void closeQuietly(INDArray array) {
         if (array != null && !array.wasClosed() && array.closeable()) {
             array.close();
         }
