@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Inference: the bare limit is engine.output() on preloaded float batches; the pipeline is the inference worker
  * on an embedded broker, fed real JPEGs of dogs-vs-cats/test by a client that keeps it busy, at each engine batch
  * size; then an open-loop client at half that throughput for the latency a lightly loaded service gives.
+ *
+ * <p>Bare and pipeline are measured in alternating slices (bare, pipeline, pipeline, bare, ...) with the worker
+ * and a bare engine both loaded in this process, so both see the same machine: on this shared 2-core VM the speed
+ * of identical engine calls drifts by up to 30% within minutes, and a bare figure taken minutes away from its
+ * pipeline figure made the ratio a matter of luck.
  */
 final class InferBench implements Bench {
     static final ImageShape SHAPE = new ImageShape(150, 150, 3);
@@ -41,12 +47,58 @@ final class InferBench implements Bench {
     static final double GOAL = 0.90;
     private static final List<String> CLASSES = List.of("cat", "dog");
     private static final String MODEL = "bench-pets";
+    private static final Duration MAX_PIPELINE_WARMUP = Duration.ofSeconds(90);
+
+    /** One bare slice: images through output() in a time, and the process CPU it took. */
+    private record BareSlice(long images, double seconds, double cpuSeconds) {
+    }
+
+    /** Everything measured at one engine batch size. */
+    private record Measured(List<BareSlice> bare, List<LoadClient.Result> pipeline, LoadClient.Result paced,
+                            double meanEngineBatch) {
+        double bareRate() {
+            return bare.stream().mapToLong(BareSlice::images).sum() / bare.stream().mapToDouble(BareSlice::seconds).sum();
+        }
+
+        double pipelineRate() {
+            return pipeline.stream().mapToLong(LoadClient.Result::answered).sum()
+                    / pipeline.stream().mapToDouble(LoadClient.Result::seconds).sum();
+        }
+
+        double brokerCpuMs() {
+            return pipeline.stream().mapToDouble(LoadClient.Result::brokerCpuSeconds).sum() * 1000
+                    / pipeline.stream().mapToLong(LoadClient.Result::answered).sum();
+        }
+
+        double bareCpuMs() {
+            return bare.stream().mapToDouble(BareSlice::cpuSeconds).sum() * 1000
+                    / bare.stream().mapToLong(BareSlice::images).sum();
+        }
+
+        double pipelineCpuMs() {
+            return pipeline.stream().mapToDouble(LoadClient.Result::cpuSeconds).sum() * 1000
+                    / pipeline.stream().mapToLong(LoadClient.Result::answered).sum();
+        }
+
+        /** Pipeline/bare of each round alone: their spread shows how far the machine moved during the run. */
+        double[] roundRatios() {
+            double[] out = new double[pipeline.size()];
+            for (int r = 0; r < out.length; r++) {
+                out[r] = pipeline.get(r).perSecond() / (bare.get(r).images() / bare.get(r).seconds());
+            }
+            return out;
+        }
+
+        double[] latencies() {
+            return pipeline.stream().flatMapToDouble(r -> java.util.Arrays.stream(r.latencyMs())).toArray();
+        }
+    }
 
     @Override
     public Report run(boolean quick) throws Exception {
-        double bareSeconds = quick ? 6 : 15;
-        Duration warmup = Duration.ofSeconds(quick ? 5 : 10);
-        Duration measure = Duration.ofSeconds(quick ? 10 : 30);
+        int rounds = quick ? 2 : 3;
+        Duration slice = Duration.ofSeconds(quick ? 6 : 15);
+        Duration jit = Duration.ofSeconds(quick ? 6 : 15);
         Duration paced = Duration.ofSeconds(quick ? 10 : 30);
         Report report = new Report("infer", quick);
         List<Photos.Photo> photos = Photos.load("test", 1000);
@@ -57,120 +109,85 @@ final class InferBench implements Bench {
             pixels[i] = pre.toHwc(jpegs.get(i), SHAPE);
         }
         NetworkSpec spec = NetworkSpec.preset("small-vgg", SHAPE, 2);
-        Progress.say("infer: small-vgg %s (untrained), %d test JPEGs as requests", SHAPE, jpegs.size());
+        Progress.say("infer: small-vgg %s (untrained), %d test JPEGs as requests, %d rounds of %s slices per batch size",
+                SHAPE, jpegs.size(), rounds, slice);
         report.figure("infer.request_images", jpegs.size(), "images", 0);
 
-        Map<Integer, Double> bareCpu = new LinkedHashMap<>();
-        Map<Integer, Double> bareBefore = bare(spec, pixels, bareSeconds, bareCpu);
-        Map<Integer, LoadClient.Result[]> pipeline = new LinkedHashMap<>();
-        try (LocalKafka kafka = LocalKafka.startProcess()) {
+        Map<Integer, Measured> measured = new LinkedHashMap<>();
+        String threads;
+        try (LocalKafka kafka = LocalKafka.startProcess();
+             ClassifierEngine bare = Engines.create(spec, OptimizerSpec.defaults())) {
+            warmUpJit(bare, pixels[0], jit);
             byte[] artifact = artifact(spec);
+            String[] where = new String[1];
             for (int b : BATCH_SIZES) {
-                pipeline.put(b, pipeline(kafka, artifact, b, jpegs, warmup, measure, paced, report));
+                measured.put(b, measure(kafka, artifact, bare, pixels, b, jpegs, rounds, slice, paced, where));
             }
+            threads = where[0];
         }
-        Map<Integer, Double> bareAfter = bare(spec, pixels, bareSeconds, bareCpu);
 
-        Map<Integer, Double> bare = new LinkedHashMap<>();
         for (int b : BATCH_SIZES) {
-            bare.put(b, Percentiles.mean(bareBefore.get(b), bareAfter.get(b)));
-            report.figure("infer.bare.b" + b + ".before", bareBefore.get(b), "images/s", 1);
-            report.figure("infer.bare.b" + b + ".after", bareAfter.get(b), "images/s", 1);
-            report.figure("infer.bare.b" + b, bare.get(b), "images/s", 1);
-        }
-        for (int b : BATCH_SIZES) {
-            LoadClient.Result full = pipeline.get(b)[0];
-            LoadClient.Result half = pipeline.get(b)[1];
-            report.figure("infer.pipeline.b" + b, full.perSecond(), "requests/s", 1);
-            report.figure("infer.pipeline.b" + b + ".p50", Percentiles.of(full.latencyMs(), 50), "ms", 1);
-            report.figure("infer.pipeline.b" + b + ".p99", Percentiles.of(full.latencyMs(), 99), "ms", 1);
-            report.figure("infer.pipeline.b" + b + ".worker_p50", Percentiles.of(full.workerLatencyMs(), 50), "ms", 1);
-            report.figure("infer.pipeline.b" + b + ".errors", full.errors(), "requests", 0);
-            double pipelineCpu = full.cpuSeconds() * 1000 / full.answered();
-            report.figure("infer.bare.b" + b + ".cpu", bareCpu.get(b), "ms/image");
-            report.figure("infer.pipeline.b" + b + ".cpu", pipelineCpu, "ms/request");
+            Measured m = measured.get(b);
+            double[] roundRatios = m.roundRatios();
+            report.figure("infer.bare.b" + b, m.bareRate(), "images/s", 1);
+            report.figure("infer.pipeline.b" + b, m.pipelineRate(), "requests/s", 1);
+            report.figure("infer.pipeline.b" + b + ".p50", Percentiles.of(m.latencies(), 50), "ms", 1);
+            report.figure("infer.pipeline.b" + b + ".p99", Percentiles.of(m.latencies(), 99), "ms", 1);
+            report.figure("infer.pipeline.b" + b + ".errors", m.pipeline().stream().mapToLong(LoadClient.Result::errors).sum(),
+                    "requests", 0);
+            report.figure("infer.pipeline.b" + b + ".mean_engine_batch", m.meanEngineBatch(), "images", 1);
+            report.figure("infer.round_ratio.b" + b + ".min", java.util.Arrays.stream(roundRatios).min().orElse(Double.NaN),
+                    "ratio", 2);
+            report.figure("infer.round_ratio.b" + b + ".max", java.util.Arrays.stream(roundRatios).max().orElse(Double.NaN),
+                    "ratio", 2);
+            report.figure("infer.bare.b" + b + ".cpu", m.bareCpuMs(), "ms/image");
+            report.figure("infer.pipeline.b" + b + ".cpu", m.pipelineCpuMs(), "ms/request");
+            report.figure("infer.pipeline.b" + b + ".broker_cpu", m.brokerCpuMs(), "ms/request");
             // What the throughput ratio would be if CPU were the only limit and nothing else ran on these cores.
-            report.figure("infer.cpu_ratio.b" + b, bareCpu.get(b) / pipelineCpu, "ratio", 2);
-            report.figure("infer.paced.b" + b + ".rate", half.perSecond(), "requests/s", 1);
-            report.figure("infer.paced.b" + b + ".p50", Percentiles.of(half.latencyMs(), 50), "ms", 1);
-            report.figure("infer.paced.b" + b + ".p99", Percentiles.of(half.latencyMs(), 99), "ms", 1);
+            report.figure("infer.cpu_ratio.b" + b, m.bareCpuMs() / m.pipelineCpuMs(), "ratio", 2);
+            report.figure("infer.paced.b" + b + ".rate", m.paced().perSecond(), "requests/s", 1);
+            report.figure("infer.paced.b" + b + ".p50", Percentiles.of(m.paced().latencyMs(), 50), "ms", 1);
+            report.figure("infer.paced.b" + b + ".p99", Percentiles.of(m.paced().latencyMs(), 99), "ms", 1);
         }
-        report.note("bare = mean of engine.output() throughput before and after the pipeline, " + bareSeconds
-                + " s per batch size after " + bareSeconds / 3 + " s of warm-up; pipeline = closed loop with 4x batch (at least 8) requests in flight, " + warmup
-                + " warm-up then " + measure + " measured; paced = open loop at half the closed-loop throughput for "
-                + paced + "; latencies are client-measured (send to read_committed receipt); cpu = CPU time per image of the"
-                + " bare loop's process, and of the bench process (worker and client) plus the broker process in the"
-                + " pipeline's measured window; cpu_ratio = bare cpu / pipeline cpu");
+        report.note("per batch size " + rounds + " rounds, each a " + slice + " bare slice of engine.output() and a " + slice
+                + " pipeline slice, in the order bare-pipeline, pipeline-bare, ... (after " + jit
+                + " of JIT warm-up and a model warm-up for the pipeline); pipeline = closed loop with 4x batch (at least 8)"
+                + " requests in flight, each slice measured after its in-flight window is full; paced = open loop at half the"
+                + " closed-loop throughput for " + paced + "; latencies are client-measured (send to read_committed receipt);"
+                + " cpu = CPU time per image of this process in the bare slices, and of this process (worker and client) plus"
+                + " the broker process in the pipeline slices; cpu_ratio = bare cpu / pipeline cpu; round_ratio = the ratio of"
+                + " one round alone");
+        report.note("infer pipeline CPU by thread group in the last pipeline slice at batch " + HEADLINE_BATCH
+                + " (worker and client in one process): " + threads);
         for (int b : BATCH_SIZES) {
             if (b != HEADLINE_BATCH) {
-                report.ratio("infer pipeline/bare (batch " + b + ")", pipeline.get(b)[0].perSecond() / bare.get(b), null);
+                report.ratio("infer pipeline/bare (batch " + b + ")", measured.get(b).pipelineRate() / measured.get(b).bareRate(),
+                        null);
             }
         }
-        report.ratio("infer pipeline/bare (batch " + HEADLINE_BATCH + ")",
-                pipeline.get(HEADLINE_BATCH)[0].perSecond() / bare.get(HEADLINE_BATCH), GOAL);
+        Measured headline = measured.get(HEADLINE_BATCH);
+        report.ratio("infer pipeline/bare (batch " + HEADLINE_BATCH + ")", headline.pipelineRate() / headline.bareRate(), GOAL);
         return report;
     }
 
-    /** images/s of engine.output() per batch size, on batches made from real decoded photos; CPU ms/image into cpu. */
-    static Map<Integer, Double> bare(NetworkSpec spec, byte[][] pixels, double seconds, Map<Integer, Double> cpu) {
-        Map<Integer, Double> out = new LinkedHashMap<>();
-        try (ClassifierEngine engine = Engines.create(spec, OptimizerSpec.defaults())) {
-            int len = SHAPE.length();
-            // JIT warm-up of SameDiff's Java side with the cheapest calls, so the first measurement is not a
-            // measurement of the interpreter (the pipeline's own engine then starts with a compiled SameDiff).
-            float[] one = new float[len];
-            ImagePreprocessor.toUnitFloat(pixels[0], SHAPE, one, 0, engine.channelsFirst());
-            long jit = System.nanoTime();
-            while (System.nanoTime() - jit < (long) (seconds * 1e9)) {
-                engine.output(one, 1);
-            }
-            for (int b : BATCH_SIZES) {
-                float[][] batches = new float[4][b * len];
-                for (int k = 0; k < batches.length; k++) {
-                    for (int i = 0; i < b; i++) {
-                        ImagePreprocessor.toUnitFloat(pixels[(k * b + i) % pixels.length], SHAPE, batches[k], i * len,
-                                engine.channelsFirst());
-                    }
-                }
-                // Warm-up by time, not by calls: at batch 1 a call is mostly SameDiff's Java graph walk, which is
-                // interpreted for the first few hundred calls; a cold JIT halved the first measurement.
-                long warm = System.nanoTime();
-                for (int w = 0; w < 3 || System.nanoTime() - warm < (long) (seconds / 3 * 1e9); w++) {
-                    engine.output(batches[w % batches.length], b);
-                }
-                long cpu0 = Cpu.processNanos();
-                long t0 = System.nanoTime();
-                long calls = 0;
-                double elapsed;
-                do {
-                    engine.output(batches[(int) (calls % batches.length)], b);
-                    calls++;
-                    elapsed = (System.nanoTime() - t0) / 1e9;
-                } while (elapsed < seconds || calls < 3);
-                double rate = calls * b / elapsed;
-                cpu.merge(b, (Cpu.processNanos() - cpu0) / 1e6 / (calls * b) / 2, Double::sum); // mean of two runs
-                Progress.say("infer bare: batch %d: %.1f images/s (%d calls in %.1f s)", b, rate, calls, elapsed);
-                out.put(b, rate);
-            }
-        }
-        return out;
-    }
-
-    /** The engine file of the untrained reference network, as the trainer would publish it (no optimizer state). */
-    private static byte[] artifact(NetworkSpec spec) throws Exception {
-        Path file = Files.createTempFile("pixelflow-bench-model-", ".engine");
-        try (ClassifierEngine engine = Engines.create(spec, OptimizerSpec.defaults())) {
-            engine.save(file, false);
-            return Files.readAllBytes(file);
-        } finally {
-            Files.deleteIfExists(file);
+    /**
+     * At batch 1 a call is mostly SameDiff's Java graph walk, interpreted for the first few hundred calls: warm up
+     * by time with the cheapest calls, so that no measurement is one of the interpreter.
+     */
+    private static void warmUpJit(ClassifierEngine engine, byte[] pixels, Duration time) {
+        float[] one = new float[SHAPE.length()];
+        ImagePreprocessor.toUnitFloat(pixels, SHAPE, one, 0, engine.channelsFirst());
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < time.toNanos()) {
+            engine.output(one, 1);
         }
     }
 
-    /** [closed loop, paced at half its throughput] for one engine batch size. */
-    private static LoadClient.Result[] pipeline(LocalKafka kafka, byte[] artifact, int batch, List<byte[]> jpegs,
-                                                Duration warmup, Duration measure, Duration paced, Report report)
+    /** Alternating bare and pipeline slices at one batch size, then the paced run; the worker lives for all of it. */
+    private static Measured measure(LocalKafka kafka, byte[] artifact, ClassifierEngine bare, byte[][] pixels, int batch,
+                                    List<byte[]> jpegs, int rounds, Duration slice, Duration paced, String[] threads)
             throws Exception {
+        float[][] batches = batches(bare, pixels, batch);
         String prefix = "bench-infer-b" + batch + ".";
         Topics topics = kafka.topics(prefix);
         publish(kafka, topics, artifact);
@@ -181,50 +198,130 @@ final class InferBench implements Bench {
         InferenceWorker worker = new InferenceWorker(ctx, InferenceSettings.from(ConfigSource.of(env)));
         worker.start();
         try {
-            long t0 = System.nanoTime();
-            while (!worker.ready()) {
-                if (worker.finished() || !worker.healthy()) {
-                    throw new IllegalStateException("the inference worker stopped before serving; see its log above");
-                }
-                if (System.nanoTime() - t0 > Duration.ofMinutes(3).toNanos()) {
-                    throw new IllegalStateException("the inference worker did not load the model within 3 minutes");
-                }
-                Thread.sleep(100); // waiting for the model follower; not a measurement
-            }
+            awaitReady(worker);
             int window = Math.max(8, 4 * batch);
+            // A full window takes a few engine calls to build up; the first slice also warms the worker's engine.
+            Duration fill = Duration.ofMillis(Math.max(3000, 4L * batch * 1000 / 30));
+            List<BareSlice> bareSlices = new ArrayList<>();
+            List<LoadClient.Result> pipeSlices = new ArrayList<>();
             try (LoadClient client = new LoadClient(kafka.bootstrap(), topics, jpegs)) {
-                ThreadCpu threads0 = ThreadCpu.snapshot();
-                long broker0 = kafka.brokerCpuNanos();
-                // CPU of everything the pipeline runs: this process (worker and client) plus the broker's process.
-                LoadClient.Result full = client.closedLoop(window, warmup, measure,
-                        () -> Cpu.processNanos() + Math.max(0, kafka.brokerCpuNanos()));
-                DistributionSummary batches = registry.find("pixelflow_inference_batch_size").summary();
-                if (batches != null && batches.count() > 0) {
-                    // Engine calls shorter than the batch size cost more per image; the bare loop never has them.
-                    report.figure("infer.pipeline.b" + batch + ".mean_engine_batch", batches.mean(), "images", 1);
-                    Progress.say("infer pipeline: batch %d: %d engine calls, %.1f images per call on average (warm-up included)",
-                            batch, batches.count(), batches.mean());
+                warmUpPipeline(kafka, client, window, batch);
+                bareSlice(bare, batches, batch, slice); // bare warm-up at this batch size, not measured
+                for (int r = 0; r < rounds; r++) {
+                    boolean bareFirst = r % 2 == 0;
+                    if (bareFirst) {
+                        bareSlices.add(bareSlice(bare, batches, batch, slice));
+                    }
+                    ThreadCpu threads0 = ThreadCpu.snapshot();
+                    ThreadCpu broker0 = kafka.brokerThreads();
+                    pipeSlices.add(client.closedLoop(window, fill, slice,
+                            () -> Cpu.processNanos() + Math.max(0, kafka.brokerCpuNanos()), kafka::brokerCpuNanos));
+                    if (batch == HEADLINE_BATCH) {
+                        ThreadCpu broker1 = kafka.brokerThreads();
+                        threads[0] = ThreadCpu.describe(ThreadCpu.snapshot().since(threads0), 8)
+                                + (broker0 == null ? "" : "; broker: " + ThreadCpu.describe(broker1.since(broker0), 8));
+                    }
+                    if (!bareFirst) {
+                        bareSlices.add(bareSlice(bare, batches, batch, slice));
+                    }
+                    BareSlice b = bareSlices.get(r);
+                    LoadClient.Result p = pipeSlices.get(r);
+                    Progress.say("infer: batch %d, round %d/%d: bare %.1f images/s, pipeline %.1f requests/s (%d in flight,"
+                                    + " p50 %.0f ms, %d errors) -> %.2f", batch, r + 1, rounds, b.images() / b.seconds(),
+                            p.perSecond(), window, Percentiles.of(p.latencyMs(), 50), p.errors(),
+                            p.perSecond() / (b.images() / b.seconds()));
                 }
-                String where = ThreadCpu.describe(ThreadCpu.snapshot().since(threads0), 8)
-                        + (broker0 < 0 ? "" : String.format(java.util.Locale.ROOT, "; broker process %.1f s",
-                                (kafka.brokerCpuNanos() - broker0) / 1e9));
-                Progress.say("infer pipeline CPU by thread group, batch %d (closed loop, warm-up included): %s", batch, where);
-                if (batch == HEADLINE_BATCH) {
-                    report.note("infer pipeline CPU by thread group at batch " + batch + " (closed loop with warm-up;"
-                            + (kafka.brokerCpuNanos() < 0 ? " broker," : "") + " worker and client in one process): " + where);
-                }
-                Progress.say("infer pipeline: batch %d, %d in flight: %.1f requests/s, p50 %.0f ms, p99 %.0f ms (%d errors)",
-                        batch, window, full.perSecond(), Percentiles.of(full.latencyMs(), 50),
-                        Percentiles.of(full.latencyMs(), 99), full.errors());
-                double rate = Math.max(0.5, full.perSecond() / 2);
+                DistributionSummary calls = registry.find("pixelflow_inference_batch_size").summary();
+                double meanBatch = calls == null ? Double.NaN : calls.mean();
+                double full = pipeSlices.stream().mapToLong(LoadClient.Result::answered).sum()
+                        / pipeSlices.stream().mapToDouble(LoadClient.Result::seconds).sum();
+                double rate = Math.max(0.5, full / 2);
                 LoadClient.Result half = client.paced(rate, paced);
                 Progress.say("infer paced: batch %d at %.1f requests/s: p50 %.0f ms, p99 %.0f ms (%d of %d answered)", batch,
                         rate, Percentiles.of(half.latencyMs(), 50), Percentiles.of(half.latencyMs(), 99), half.answered(),
                         half.sent());
-                return new LoadClient.Result[] {full, half};
+                return new Measured(bareSlices, pipeSlices, half, meanBatch);
             }
         } finally {
             worker.stop();
+        }
+    }
+
+    /**
+     * Runs the pipeline unmeasured until the JIT compilers of this process and of the broker have gone quiet (under
+     * a tenth of a core over a 3 s slice), at most {@link #MAX_PIPELINE_WARMUP}: a worker and a broker compile for
+     * minutes after they start, and that is not what a running service costs.
+     */
+    private static void warmUpPipeline(LocalKafka kafka, LoadClient client, int window, int batch) {
+        Duration step = Duration.ofSeconds(3);
+        long t0 = System.nanoTime();
+        double compiling;
+        do {
+            ThreadCpu self0 = ThreadCpu.snapshot();
+            ThreadCpu broker0 = kafka.brokerThreads();
+            long s0 = System.nanoTime();
+            client.closedLoop(window, step, Duration.ZERO, () -> -1, () -> -1);
+            double seconds = (System.nanoTime() - s0) / 1e9;
+            compiling = (compiling(ThreadCpu.snapshot().since(self0))
+                    + (broker0 == null ? 0 : compiling(kafka.brokerThreads().since(broker0)))) / seconds;
+        } while (compiling > 0.1 && System.nanoTime() - t0 < MAX_PIPELINE_WARMUP.toNanos());
+        Progress.say("infer: batch %d: pipeline warmed up in %.0f s (JIT compiling %.0f%% of a core at the end)", batch,
+                (System.nanoTime() - t0) / 1e9, compiling * 100);
+    }
+
+    private static double compiling(Map<String, Double> groups) {
+        return groups.entrySet().stream().filter(e -> e.getKey().contains("CompilerThre")).mapToDouble(Map.Entry::getValue)
+                .sum();
+    }
+
+    private static void awaitReady(InferenceWorker worker) throws InterruptedException {
+        long t0 = System.nanoTime();
+        while (!worker.ready()) {
+            if (worker.finished() || !worker.healthy()) {
+                throw new IllegalStateException("the inference worker stopped before serving; see its log above");
+            }
+            if (System.nanoTime() - t0 > Duration.ofMinutes(3).toNanos()) {
+                throw new IllegalStateException("the inference worker did not load the model within 3 minutes");
+            }
+            Thread.sleep(100); // waiting for the model follower; not a measurement
+        }
+    }
+
+    /** Four different batches of real decoded photos, as the engine takes them. */
+    private static float[][] batches(ClassifierEngine engine, byte[][] pixels, int batch) {
+        int len = SHAPE.length();
+        float[][] batches = new float[4][batch * len];
+        for (int k = 0; k < batches.length; k++) {
+            for (int i = 0; i < batch; i++) {
+                ImagePreprocessor.toUnitFloat(pixels[(k * batch + i) % pixels.length], SHAPE, batches[k], i * len,
+                        engine.channelsFirst());
+            }
+        }
+        return batches;
+    }
+
+    /** engine.output() back to back for {@code time} (at least three calls). */
+    private static BareSlice bareSlice(ClassifierEngine engine, float[][] batches, int batch, Duration time) {
+        long cpu0 = Cpu.processNanos();
+        long t0 = System.nanoTime();
+        long calls = 0;
+        double elapsed;
+        do {
+            engine.output(batches[(int) (calls % batches.length)], batch);
+            calls++;
+            elapsed = (System.nanoTime() - t0) / 1e9;
+        } while (elapsed < time.toNanos() / 1e9 || calls < 3);
+        return new BareSlice(calls * batch, elapsed, (Cpu.processNanos() - cpu0) / 1e9);
+    }
+
+    /** The engine file of the untrained reference network, as the trainer would publish it (no optimizer state). */
+    private static byte[] artifact(NetworkSpec spec) throws Exception {
+        Path file = Files.createTempFile("pixelflow-bench-model-", ".engine");
+        try (ClassifierEngine engine = Engines.create(spec, OptimizerSpec.defaults())) {
+            engine.save(file, false);
+            return Files.readAllBytes(file);
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 

@@ -37,10 +37,11 @@ final class LoadClient implements AutoCloseable {
      * @param perSecond       answers per second over the window
      * @param latencyMs       client-measured send-to-receipt latency of each answer in the window
      * @param workerLatencyMs the worker's own {@code latencyMs} of the same answers (no commit, no delivery)
-     * @param cpuSeconds      CPU time spent in the window by what the caller's clock counts, NaN when not measured
+     * @param cpuSeconds      CPU time spent in the window by what the caller's first clock counts, NaN when not measured
+     * @param brokerCpuSeconds the same by the caller's second clock (the broker's share), NaN when not measured
      */
     record Result(long sent, long answered, long errors, double seconds, double perSecond, double[] latencyMs,
-                  double[] workerLatencyMs, double cpuSeconds) {
+                  double[] workerLatencyMs, double cpuSeconds, double brokerCpuSeconds) {
     }
 
     private final KafkaProducer<String, byte[]> producer;
@@ -79,13 +80,14 @@ final class LoadClient implements AutoCloseable {
      * Keeps {@code window} requests in flight: {@code warmup} unmeasured (model and JIT warm-up), then
      * {@code measure} counted; then waits for the stragglers so the next phase starts empty.
      */
-    Result closedLoop(int window, Duration warmup, Duration measure, LongSupplier cpuNanos) {
+    Result closedLoop(int window, Duration warmup, Duration measure, LongSupplier cpuNanos, LongSupplier brokerCpuNanos) {
         long start = System.nanoTime();
         long measureFrom = start + warmup.toNanos();
         long measureTo = measureFrom + measure.toNanos();
         Sink sink = new Sink();
         long sentInWindow = 0;
         long cpuFrom = -1;
+        long brokerFrom = -1;
         while (System.nanoTime() < measureTo) {
             while (inFlight.size() < window) {
                 send();
@@ -95,12 +97,14 @@ final class LoadClient implements AutoCloseable {
             }
             if (cpuFrom < 0 && System.nanoTime() >= measureFrom) {
                 cpuFrom = cpuNanos.getAsLong();
+                brokerFrom = brokerCpuNanos.getAsLong();
             }
             receive(Duration.ofMillis(50), sink, measureFrom, measureTo);
         }
         double cpu = cpuFrom < 0 ? Double.NaN : (cpuNanos.getAsLong() - cpuFrom) / 1e9;
+        double brokerCpu = brokerFrom < 0 ? Double.NaN : (brokerCpuNanos.getAsLong() - brokerFrom) / 1e9;
         drain(null);
-        return sink.result(sentInWindow, (measureTo - measureFrom) / 1e9, cpu);
+        return sink.result(sentInWindow, (measureTo - measureFrom) / 1e9, cpu, brokerCpu);
     }
 
     /** Sends at {@code ratePerSecond} for {@code duration} whatever the answers do, then waits for every answer. */
@@ -128,7 +132,7 @@ final class LoadClient implements AutoCloseable {
             receive(Duration.ofMillis(waitMs), sink, start, Long.MAX_VALUE);
         }
         drain(sink);
-        return sink.result(sent, duration.toNanos() / 1e9, Double.NaN);
+        return sink.result(sent, duration.toNanos() / 1e9, Double.NaN, Double.NaN);
     }
 
     private void send() {
@@ -182,10 +186,10 @@ final class LoadClient implements AutoCloseable {
             }
         }
 
-        Result result(long sent, double seconds, double cpuSeconds) {
+        Result result(long sent, double seconds, double cpuSeconds, double brokerCpuSeconds) {
             return new Result(sent, latency.size(), errors, seconds, latency.size() / seconds,
                     latency.stream().mapToDouble(Double::doubleValue).toArray(),
-                    workerLatency.stream().mapToDouble(Double::doubleValue).toArray(), cpuSeconds);
+                    workerLatency.stream().mapToDouble(Double::doubleValue).toArray(), cpuSeconds, brokerCpuSeconds);
         }
     }
 

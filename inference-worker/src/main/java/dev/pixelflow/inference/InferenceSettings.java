@@ -3,6 +3,7 @@ package dev.pixelflow.inference;
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.image.ImageLimits;
+import dev.pixelflow.common.worker.ThreadNice;
 import java.time.Duration;
 
 /**
@@ -10,6 +11,8 @@ import java.time.Duration;
  *
  * @param groupId        consumer group of {@code classify.requests}; workers in one group share its partitions
  * @param decodeThreads  decoding is CPU work: as many threads as cores by default
+ * @param decodeNice     nice value of the decode threads, so that they fill the engine's idle gaps instead of
+ *                       pre-empting its threads mid-op (0: compete on equal terms)
  * @param batchSize      images per engine call; larger batches use the cores better, smaller answer sooner
  * @param maxPollRecords requests per poll, and so per transaction
  * @param defaultModel   model for requests that name none; null means the most recently published one
@@ -18,7 +21,7 @@ import java.time.Duration;
  * @param limits         encoded size and pixel bounds for request images
  * @param swapHold       fault tests only: a loaded newer version waits this long before it is swapped in (zero)
  */
-public record InferenceSettings(String groupId, int decodeThreads, int batchSize, int maxPollRecords, ModelRef defaultModel,
+public record InferenceSettings(String groupId, int decodeThreads, int decodeNice, int batchSize, int maxPollRecords, ModelRef defaultModel,
                                 boolean requireModel, int pinnedModels, ImageLimits limits, Duration swapHold) {
 
     public InferenceSettings {
@@ -41,6 +44,7 @@ public record InferenceSettings(String groupId, int decodeThreads, int batchSize
         return new InferenceSettings(
                 src.string("PIXELFLOW_INFERENCE_GROUP", "pixelflow-inference"),
                 src.intIn("PIXELFLOW_DECODE_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256),
+                src.intIn("PIXELFLOW_DECODE_NICE", ThreadNice.MAX, 0, ThreadNice.MAX),
                 src.intIn("PIXELFLOW_BATCH_SIZE", 32, 1, 4096),
                 src.intIn("PIXELFLOW_INFERENCE_MAX_POLL", 256, 1, 10_000),
                 model,

@@ -4,6 +4,7 @@ import dev.pixelflow.common.image.ImagePreprocessor;
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.topic.TopicAdmin;
+import dev.pixelflow.common.worker.ThreadNice;
 import dev.pixelflow.common.worker.TransactionalLoop;
 import dev.pixelflow.common.worker.Worker;
 import dev.pixelflow.common.worker.WorkerContext;
@@ -15,7 +16,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -90,12 +90,7 @@ public final class InferenceWorker implements Worker {
         resolver = new ModelResolver(store, new PinnedModels(settings.pinnedModels(), catalog::load, loader,
                 engines::closeLater), settings.defaultModel());
 
-        AtomicInteger n = new AtomicInteger();
-        decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), r -> {
-            Thread t = new Thread(r, "decode-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), ThreadNice.daemons("decode", settings.decodeNice()));
         InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool, engines,
                 resolver,
                 new ReplyTopics(ReplyTopics.describing(admin, Duration.ofSeconds(10)), System::currentTimeMillis, resultsTopic),
@@ -116,8 +111,8 @@ public final class InferenceWorker implements Worker {
         loopThread = new Thread(this::runLoop, "inference-loop");
         loopThread.start();
         started = true;
-        LOG.info("inference: {} -> {} (group {}, batch {}, {} decode threads, default model {})", requestsTopic, resultsTopic,
-                settings.groupId(), settings.batchSize(), settings.decodeThreads(),
+        LOG.info("inference: {} -> {} (group {}, batch {}, {} decode threads at nice {}, default model {})", requestsTopic,
+                resultsTopic, settings.groupId(), settings.batchSize(), settings.decodeThreads(), settings.decodeNice(),
                 settings.defaultModel() == null ? "the latest published" : settings.defaultModel());
     }
 
