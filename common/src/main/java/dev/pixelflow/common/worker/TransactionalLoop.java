@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,6 +75,15 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     /** Null until the loop runs and after a fence or a failed abort: the next commit starts a new producer. */
     private Producer<KO, VO> producer;
     private final ArrayDeque<Long> fences = new ArrayDeque<>();
+    /**
+     * Per partition, the offset after the last transaction this loop committed. A position is never set behind it:
+     * Kafka 4.4.0 was seen to lose the offsets of a committed transaction when the broker died after writing the
+     * transaction's commit marker to the output partition but before writing it to __consumer_offsets (the
+     * coordinator completed the commit after the restart, yet the group's offset stayed one transaction behind, and
+     * the next abort marker for the producer discarded the pending offsets); reading from that offset answered the
+     * transaction's requests a second time. A transaction whose commit returned is decided, so its records are done.
+     */
+    private final Map<TopicPartition, Long> committedHere = new HashMap<>();
 
     /** A loop with two polls in flight: one being transformed while the previous one commits. */
     public TransactionalLoop(String name, Consumer<K, V> consumer, Supplier<? extends Producer<KO, VO>> producers,
@@ -192,8 +202,10 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
             }
             producer.beginTransaction();
             next.batch().sendTo(producer);
-            producer.sendOffsetsToTransaction(nextOffsets(next.records()), consumer.groupMetadata());
+            Map<TopicPartition, OffsetAndMetadata> offsets = nextOffsets(next.records());
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             producer.commitTransaction();
+            offsets.forEach((tp, om) -> committedHere.merge(tp, om.offset(), Math::max));
             attempt = 0;
         } catch (Exception e) {
             next.batch().discard();
@@ -299,12 +311,48 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
         for (TopicPartition tp : partitions) {
             OffsetAndMetadata om = committed.get(tp);
-            if (om != null) {
+            long ahead = aheadOfGroup(tp, om);
+            if (ahead >= 0) {
+                consumer.seek(tp, ahead);
+            } else if (om != null) {
                 consumer.seek(tp, om.offset());
             } else {
                 consumer.seekToBeginning(List.of(tp));
             }
         }
+    }
+
+    /** Newly assigned partitions this loop has committed on before start after that, whatever the group says. */
+    private void resumeAfterOwnCommits(Collection<TopicPartition> assigned) {
+        Set<TopicPartition> known = new HashSet<>();
+        for (TopicPartition tp : assigned) {
+            if (committedHere.containsKey(tp)) {
+                known.add(tp);
+            }
+        }
+        if (known.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(known);
+        for (TopicPartition tp : known) {
+            long ahead = aheadOfGroup(tp, committed.get(tp));
+            if (ahead >= 0) {
+                consumer.seek(tp, ahead);
+            }
+        }
+    }
+
+    /** This loop's own committed offset of {@code tp} when the group's is behind it (or missing), else -1. */
+    private long aheadOfGroup(TopicPartition tp, OffsetAndMetadata group) {
+        Long mine = committedHere.get(tp);
+        long theirs = group == null ? -1 : group.offset();
+        if (mine == null || mine <= theirs) {
+            return -1;
+        }
+        LOG.warn("{}: the group's committed offset of {} is {}, behind this worker's last committed transaction (up to {}):"
+                + " the broker lost that transaction's offsets; resuming at {} so that nothing is processed twice", name, tp,
+                group == null ? "missing" : theirs, mine, mine);
+        return mine;
     }
 
     private static <K, V> Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<K, V> records) {
@@ -397,6 +445,9 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             LOG.info("{}: assigned {}", name, partitions);
+            // After partitions were lost (this member was expired, e.g. across a broker restart) the consumer would
+            // start them at the group's committed offsets; those may have lost this member's last transaction.
+            resumeAfterOwnCommits(partitions);
         }
     }
 }

@@ -181,6 +181,36 @@ class TransactionalLoopTest {
     }
 
     @Test
+    void aPositionNeverGoesBehindTheLastTransactionThisLoopCommittedEvenWhenTheGroupLostItsOffsets() {
+        // The mock consumer's group offsets never move: like a broker that lost the offsets of a committed transaction.
+        assignAndAdd(0, 3);
+        startLoop(1);
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.commitCount() == 1);
+
+        // The next transaction fails; the rewind must not go back to offset 0 (that would process k0..k2 twice).
+        failuresLeft.set(1);
+        consumer.schedulePollTask(() -> add(3, 5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.transactionAborted());
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.position(IN) == 3L);
+
+        // Then the member is expired and rejoins: the consumer would start the partition at the group's offset.
+        AtomicBoolean reassigned = new AtomicBoolean();
+        consumer.schedulePollTask(() -> {
+            consumer.listener.onPartitionsLost(List.of(IN));
+            consumer.seek(IN, 0L);
+            consumer.listener.onPartitionsAssigned(List.of(IN));
+            reassigned.set(true);
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> reassigned.get() && consumer.position(IN) == 3L);
+
+        consumer.schedulePollTask(() -> add(3, 5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.commitCount() == 2);
+        assertThat(producer.history()).extracting(ProducerRecord::value).containsExactly("V0", "V1", "V2", "V3", "V4");
+        assertThat(loop.failed()).isFalse();
+    }
+
+    @Test
     void aBatchThatCannotCommitWhenAPartitionIsRevokedIsReadAgainOnThePartitionsThisMemberKeeps() {
         TopicPartition kept = new TopicPartition(IN.topic(), 1);
         consumer.schedulePollTask(() -> {
