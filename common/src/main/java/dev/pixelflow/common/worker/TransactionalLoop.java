@@ -322,7 +322,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         }
     }
 
-    /** Newly assigned partitions this loop has committed on before start after that, whatever the group says. */
+    /** Assigned partitions this loop has committed on before resume after its own last commit if the group is behind. */
     private void resumeAfterOwnCommits(Collection<TopicPartition> assigned) {
         Set<TopicPartition> known = new HashSet<>();
         for (TopicPartition tp : assigned) {
