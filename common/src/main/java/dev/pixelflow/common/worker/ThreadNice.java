@@ -32,9 +32,7 @@ public final class ThreadNice {
      * started with {@code nice -n 19}) is left alone, as is every thread for 0. False where that is not possible.
      */
     public static boolean apply(int nice) {
-        if (nice < 0 || nice > MAX) {
-            throw new IllegalArgumentException("nice must be within 0.." + MAX + ", got " + nice);
-        }
+        requireInRange(nice);
         if (nice == 0) {
             return true;
         }
@@ -52,9 +50,7 @@ public final class ThreadNice {
 
     /** Daemon threads named {@code prefix-1}, {@code prefix-2}, ... that run at {@code nice}. */
     public static ThreadFactory daemons(String prefix, int nice) {
-        if (nice < 0 || nice > MAX) {
-            throw new IllegalArgumentException("nice must be within 0.." + MAX + ", got " + nice);
-        }
+        requireInRange(nice);
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(() -> {
@@ -64,6 +60,12 @@ public final class ThreadNice {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    private static void requireInRange(int nice) {
+        if (nice < 0 || nice > MAX) {
+            throw new IllegalArgumentException("nice must be within 0.." + MAX + ", got " + nice);
+        }
     }
 
     private static void warnOnce(int nice, String why) {
