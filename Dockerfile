@@ -17,6 +17,8 @@ COPY .mvn/ .mvn/
 COPY pom.xml ./
 # Every module the parent pom lists must be present for Maven to read the reactor, even the ones not built.
 COPY common/ common/
+COPY imaging/ imaging/
+COPY engine/ engine/
 COPY broker/ broker/
 COPY testkit/ testkit/
 COPY ingest-worker/ ingest-worker/
@@ -25,6 +27,7 @@ COPY inference-worker/ inference-worker/
 COPY cli/ cli/
 COPY bench/ bench/
 COPY reliability/ reliability/
+COPY architecture/ architecture/
 # The cache mount keeps ~/.m2 (the Maven distribution the wrapper fetches and all dependencies) between
 # builds, so a source change does not download a gigabyte of native libraries again.
 # Only the workers and what they need are built: the broker's Scala jars and the CLI are not in any image.

@@ -1,6 +1,6 @@
 package dev.pixelflow.bench;
 
-import dev.pixelflow.common.engine.NativeBackend;
+import dev.pixelflow.engine.NativeBackend;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

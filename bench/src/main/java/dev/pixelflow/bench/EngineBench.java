@@ -1,9 +1,9 @@
 package dev.pixelflow.bench;
 
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.Engines;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.ImageShape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,12 +1,12 @@
 package dev.pixelflow.bench;
 
 import dev.pixelflow.common.config.ConfigSource;
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.Engines;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.ImageLimits;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ContentHash;
@@ -328,7 +328,7 @@ final class InferBench implements Bench {
     /** Publishes version 1 of the model in one transaction, as the trainer does. */
     private static void publish(LocalKafka kafka, Topics topics, byte[] artifact) {
         ModelVersion manifest = new ModelVersion(ModelVersion.SCHEMA_VERSION, MODEL, 1, Instant.now(), "bench", "samediff",
-                "{}", Map.of(), 0, List.of(), CLASSES, SHAPE, PreprocessFingerprint.of(SHAPE), ContentHash.sha256Hex(artifact),
+                "{}", Map.of(), 0, List.of(), CLASSES, SHAPE, ImagePreprocessor.fingerprint(SHAPE), ContentHash.sha256Hex(artifact),
                 artifact.length, ModelPublisher.chunkCount(artifact.length));
         try (KafkaProducer<String, byte[]> producer = kafka.clients().transactionalProducer(
                 "pixelflow-bench-publisher-" + topics.prefix(), new StringSerializer(), new ByteArraySerializer())) {

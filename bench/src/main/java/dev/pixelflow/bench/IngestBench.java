@@ -2,7 +2,7 @@ package dev.pixelflow.bench;
 
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.image.ImageLimits;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.message.MessageHeaders;
 import dev.pixelflow.common.topic.Topics;

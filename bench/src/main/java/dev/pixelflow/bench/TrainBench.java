@@ -1,13 +1,13 @@
 package dev.pixelflow.bench;
 
 import dev.pixelflow.common.config.ConfigSource;
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.Engines;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageLimits;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ContentHash;
@@ -175,7 +175,7 @@ final class TrainBench implements Bench {
             List<Future<?>> sent = new ArrayList<>();
             for (int i = 0; i < photos.size(); i++) {
                 Photos.Photo photo = photos.get(i);
-                TensorRecord t = new TensorRecord(PreprocessFingerprint.of(SHAPE), -1, photo.label(),
+                TensorRecord t = new TensorRecord(ImagePreprocessor.fingerprint(SHAPE), -1, photo.label(),
                         i < trainImages ? Split.TRAIN : Split.VALIDATION, photo.name(), ContentHash.sha256(photo.bytes()),
                         pixels[i]);
                 sent.add(producer.send(new ProducerRecord<>(topic, t.key(), serde.serialize(topic, t))));

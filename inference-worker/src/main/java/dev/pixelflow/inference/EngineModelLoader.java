@@ -1,8 +1,9 @@
 package dev.pixelflow.inference;
 
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.Engines;
-import dev.pixelflow.common.engine.NetworkSpec;
+import dev.pixelflow.imaging.ImagePreprocessor;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.network.NetworkSpec;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ModelVersion;
 import java.io.IOException;
@@ -48,7 +49,7 @@ public final class EngineModelLoader implements ModelLoader {
     }
 
     static void checkFingerprint(ModelVersion manifest) throws ModelLoadException {
-        PreprocessFingerprint ours = PreprocessFingerprint.of(manifest.inputShape());
+        PreprocessFingerprint ours = ImagePreprocessor.fingerprint(manifest.inputShape());
         if (!ours.equals(manifest.fingerprint())) {
             throw new ModelLoadException(manifest.ref() + " was trained on images preprocessed as " + manifest.fingerprint()
                     + " but this worker prepares " + manifest.inputShape() + " as " + ours

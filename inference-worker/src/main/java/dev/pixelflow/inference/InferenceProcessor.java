@@ -1,7 +1,7 @@
 package dev.pixelflow.inference;
 
 import dev.pixelflow.common.image.ImageException;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.message.MessageHeaders;

@@ -3,7 +3,7 @@ package dev.pixelflow.inference;
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.image.ImageLimits;
-import dev.pixelflow.common.worker.ThreadNice;
+import dev.pixelflow.imaging.ThreadNice;
 import java.time.Duration;
 
 /**

@@ -1,10 +1,10 @@
 package dev.pixelflow.inference;
 
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.topic.TopicAdmin;
-import dev.pixelflow.common.worker.ThreadNice;
+import dev.pixelflow.imaging.ThreadNice;
 import dev.pixelflow.common.worker.TransactionalLoop;
 import dev.pixelflow.common.worker.Worker;
 import dev.pixelflow.common.worker.WorkerContext;

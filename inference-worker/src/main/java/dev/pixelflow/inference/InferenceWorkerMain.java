@@ -1,6 +1,6 @@
 package dev.pixelflow.inference;
 
-import dev.pixelflow.common.engine.NativeBackend;
+import dev.pixelflow.engine.NativeBackend;
 import dev.pixelflow.common.worker.WorkerLauncher;
 
 /** {@code java -jar pixelflow-inference-worker.jar}: configured by environment variables (see README). */

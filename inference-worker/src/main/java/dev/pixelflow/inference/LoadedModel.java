@@ -1,6 +1,6 @@
 package dev.pixelflow.inference;
 
-import dev.pixelflow.common.engine.ClassifierEngine;
+import dev.pixelflow.engine.ClassifierEngine;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.message.ModelVersion;
 import java.util.List;

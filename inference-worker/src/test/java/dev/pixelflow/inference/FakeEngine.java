@@ -1,10 +1,11 @@
 package dev.pixelflow.inference;
 
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.EvalBatch;
-import dev.pixelflow.common.engine.LayerSpec;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.imaging.ImagePreprocessor;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.EvalBatch;
+import dev.pixelflow.common.network.LayerSpec;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ModelVersion;
@@ -27,7 +28,7 @@ final class FakeEngine implements ClassifierEngine {
 
     static ModelVersion manifest(String name, int version, List<String> classes) {
         return new ModelVersion(ModelVersion.SCHEMA_VERSION, name, version, Instant.EPOCH, "job", "samediff", "{}", Map.of(), 1,
-                List.of(), classes, SHAPE, PreprocessFingerprint.of(SHAPE), "0".repeat(64), 1, 1);
+                List.of(), classes, SHAPE, ImagePreprocessor.fingerprint(SHAPE), "0".repeat(64), 1, 1);
     }
 
     static LoadedModel model(String name, int version, long offset) {

@@ -4,9 +4,9 @@ import static dev.pixelflow.inference.ClassifyRequestTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pixelflow.common.image.ImageEncoder;
+import dev.pixelflow.imaging.ImageEncoder;
 import dev.pixelflow.common.image.ImageLimits;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.message.MessageHeaders;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

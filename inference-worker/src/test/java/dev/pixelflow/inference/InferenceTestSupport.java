@@ -1,12 +1,13 @@
 package dev.pixelflow.inference;
 
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.Engines;
-import dev.pixelflow.common.engine.LayerSpec;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.network.LayerSpec;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.kafka.KafkaClients;
@@ -93,7 +94,7 @@ final class InferenceTestSupport {
     /** Publishes a version in one transaction, as the trainer does; returns when it is committed. */
     static void publish(KafkaTestBroker broker, Topics topics, String name, int version, byte[] artifact) {
         ModelVersion manifest = new ModelVersion(ModelVersion.SCHEMA_VERSION, name, version, Instant.now(), "test-job",
-                "samediff", "{}", Map.of(), 0, List.of(), CLASSES, SHAPE, PreprocessFingerprint.of(SHAPE),
+                "samediff", "{}", Map.of(), 0, List.of(), CLASSES, SHAPE, ImagePreprocessor.fingerprint(SHAPE),
                 ContentHash.sha256Hex(artifact), artifact.length, ModelPublisher.chunkCount(artifact.length));
         KafkaClients clients = new KafkaClients(new KafkaSettings(broker.bootstrapServers(), topics.prefix(), Map.of()), "test");
         try (KafkaProducer<String, byte[]> producer = clients.transactionalProducer("test-publisher-" + UUID.randomUUID(),

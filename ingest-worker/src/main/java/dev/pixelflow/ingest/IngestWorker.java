@@ -1,6 +1,6 @@
 package dev.pixelflow.ingest;
 
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.message.SplitPolicy;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.worker.TransactionalLoop;

@@ -1,7 +1,7 @@
 package dev.pixelflow.ingest;
 
 import dev.pixelflow.common.image.ImageException;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ContentHash;
@@ -59,7 +59,7 @@ final class RawImageConverter {
         try {
             byte[] pixels = preprocessor.toHwc(bytes, shape);
             byte[] hash = ContentHash.sha256(bytes);
-            return new Conversion.Converted(new TensorRecord(PreprocessFingerprint.of(shape), labelIndex, label,
+            return new Conversion.Converted(new TensorRecord(ImagePreprocessor.fingerprint(shape), labelIndex, label,
                     splits.splitOf(hash), sourceId(record), hash, pixels));
         } catch (ImageException e) {
             return new Conversion.Rejected(e.reason().code(), ImageException.class.getName(), e.getMessage());

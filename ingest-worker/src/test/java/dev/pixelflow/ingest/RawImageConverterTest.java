@@ -3,7 +3,7 @@ package dev.pixelflow.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pixelflow.common.image.ImageLimits;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.message.ContentHash;
 import dev.pixelflow.common.message.MessageHeaders;

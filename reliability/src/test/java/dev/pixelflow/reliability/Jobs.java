@@ -1,7 +1,7 @@
 package dev.pixelflow.reliability;
 
-import dev.pixelflow.common.engine.LayerSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.network.LayerSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.message.PublishPolicy;
 import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;

@@ -1,11 +1,12 @@
 package dev.pixelflow.reliability;
 
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.config.KafkaSettings;
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.Engines;
-import dev.pixelflow.common.engine.LayerSpec;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.network.LayerSpec;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.kafka.KafkaClients;
@@ -57,7 +58,7 @@ final class Models {
     static void publish(String bootstrap, Topics topics, int version) {
         byte[] artifact = tiny();
         ModelVersion manifest = new ModelVersion(ModelVersion.SCHEMA_VERSION, NAME, version, Instant.now(), "reliability",
-                "samediff", "{}", Map.of(), 0, List.of(), CLASSES, SHAPE, PreprocessFingerprint.of(SHAPE),
+                "samediff", "{}", Map.of(), 0, List.of(), CLASSES, SHAPE, ImagePreprocessor.fingerprint(SHAPE),
                 ContentHash.sha256Hex(artifact), artifact.length, ModelPublisher.chunkCount(artifact.length));
         KafkaClients clients = new KafkaClients(new KafkaSettings(bootstrap, topics.prefix(), Map.of()), "reliability");
         try (KafkaProducer<String, byte[]> producer = clients.transactionalProducer("reliability-publisher-" + UUID.randomUUID(),

@@ -3,7 +3,7 @@ package dev.pixelflow.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pixelflow.common.engine.LayerSpec;
+import dev.pixelflow.common.network.LayerSpec;
 import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.message.PublishPolicy;
 import dev.pixelflow.common.message.TrainingEvent;

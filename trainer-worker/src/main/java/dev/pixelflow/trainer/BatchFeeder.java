@@ -1,8 +1,8 @@
 package dev.pixelflow.trainer;
 
 import dev.pixelflow.common.image.AugmentSettings;
-import dev.pixelflow.common.image.Augmenter;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.Augmenter;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import java.util.Arrays;
 import java.util.SplittableRandom;

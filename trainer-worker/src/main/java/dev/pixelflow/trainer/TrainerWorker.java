@@ -1,5 +1,6 @@
 package dev.pixelflow.trainer;
 
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ContentHash;
 import dev.pixelflow.common.message.EpochMetrics;
@@ -264,7 +265,7 @@ public final class TrainerWorker implements Worker {
         return new ModelVersion(ModelVersion.SCHEMA_VERSION, req.model(), version, Instant.now(), req.jobId(),
                 "samediff", new String(TrainingRequest.SERDE.serialize("", req), StandardCharsets.UTF_8), snapshot,
                 history.size(), history, classNames, req.inputShape(),
-                PreprocessFingerprint.of(req.inputShape()), ContentHash.sha256Hex(artifact), artifact.length,
+                ImagePreprocessor.fingerprint(req.inputShape()), ContentHash.sha256Hex(artifact), artifact.length,
                 ModelPublisher.chunkCount(artifact.length));
     }
 

@@ -1,15 +1,15 @@
 package dev.pixelflow.trainer;
 
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.EvalBatch;
-import dev.pixelflow.common.engine.Engines;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.EvalBatch;
+import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.EpochMetrics;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
-import dev.pixelflow.common.report.HistoryPlot;
+import dev.pixelflow.imaging.HistoryPlot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +59,7 @@ final class TrainingJob {
         Files.createDirectories(jobDir);
         Optional<Checkpoint> checkpoint = Checkpoint.read(jobDir);
         Map<Integer, Long> snapshot = checkpoint.map(Checkpoint::snapshot).orElseGet(reader::currentEnd);
-        Dataset data = reader.read(snapshot, PreprocessFingerprint.of(request.inputShape()),
+        Dataset data = reader.read(snapshot, ImagePreprocessor.fingerprint(request.inputShape()),
                 checkpoint.map(Checkpoint::classNames).orElse(request.classes()), cancelled);
         List<EpochMetrics> history = new ArrayList<>(checkpoint.map(Checkpoint::history).orElse(List.of()));
         int start = checkpoint.map(Checkpoint::epochsDone).orElse(0) + 1;

@@ -9,10 +9,10 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.pixelflow.common.config.KafkaSettings;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageLimits;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.kafka.KafkaClients;
@@ -117,7 +117,7 @@ class StreamingTrainerIT {
         Topics topics = new Topics(prefix);
         Expected expected = setUp(broker, prefix);
         KafkaClients clients = new KafkaClients(new KafkaSettings(broker.bootstrapServers(), prefix, Map.of()), "test");
-        PreprocessFingerprint fp = PreprocessFingerprint.of(SHAPE);
+        PreprocessFingerprint fp = ImagePreprocessor.fingerprint(SHAPE);
 
         TensorSnapshotReader roomy = new TensorSnapshotReader(clients, topics.tensors.name(), 64L << 20);
         Dataset inMemory = roomy.read(roomy.currentEnd(), fp, null, () -> false);
@@ -190,7 +190,7 @@ class StreamingTrainerIT {
                     byte[] bytes = Files.readAllBytes(f);
                     byte[] hash = ContentHash.sha256(bytes);
                     Split split = splits.splitOf(hash);
-                    TensorRecord t = new TensorRecord(PreprocessFingerprint.of(SHAPE), -1, cls, split,
+                    TensorRecord t = new TensorRecord(ImagePreprocessor.fingerprint(SHAPE), -1, cls, split,
                             f.getFileName().toString(), hash, pre.toHwc(bytes, SHAPE));
                     producer.send(new ProducerRecord<>(topic, t.key(), serde.serialize(topic, t))).get();
                     (split == Split.VALIDATION ? val : train).add(cls + ":" + ContentHash.sha256Hex(t.pixels()));

@@ -2,7 +2,7 @@ package dev.pixelflow.trainer;
 
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.image.ImageLimits;
-import dev.pixelflow.common.image.ImagePreprocessor;
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ContentHash;
@@ -79,7 +79,7 @@ final class TrainerTestSupport {
                 byte[] bytes = Files.readAllBytes(f);
                 byte[] hash = ContentHash.sha256(bytes);
                 String name = f.getFileName().toString();
-                TensorRecord t = new TensorRecord(PreprocessFingerprint.of(shape), -1, name.substring(0, name.indexOf('.')),
+                TensorRecord t = new TensorRecord(ImagePreprocessor.fingerprint(shape), -1, name.substring(0, name.indexOf('.')),
                         splits.splitOf(hash), name, hash, pre.toHwc(bytes, shape));
                 sent.add(producer.send(new ProducerRecord<>(topics.tensors.name(), t.key(), serde.serialize("", t))));
             }

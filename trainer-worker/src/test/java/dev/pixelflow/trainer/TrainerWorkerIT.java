@@ -5,9 +5,9 @@ import static dev.pixelflow.trainer.TrainerTestSupport.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pixelflow.common.engine.ClassifierEngine;
-import dev.pixelflow.common.engine.Engines;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.engine.ClassifierEngine;
+import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;

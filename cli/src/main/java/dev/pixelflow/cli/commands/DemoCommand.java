@@ -5,7 +5,7 @@ import dev.pixelflow.cli.stack.LocalStack;
 import dev.pixelflow.cli.stack.StackFile;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;

@@ -5,7 +5,7 @@ import dev.pixelflow.common.message.EpochMetrics;
 import dev.pixelflow.common.message.Json;
 import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.model.ModelCatalog;
-import dev.pixelflow.common.report.HistoryPlot;
+import dev.pixelflow.imaging.HistoryPlot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,8 +2,8 @@ package dev.pixelflow.cli.commands;
 
 import dev.pixelflow.cli.KafkaOptions;
 import dev.pixelflow.cli.TrainingFollower;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;

@@ -1,6 +1,6 @@
 package dev.pixelflow.cli.data;
 
-import dev.pixelflow.common.image.ImageEncoder;
+import dev.pixelflow.imaging.ImageEncoder;
 import dev.pixelflow.common.image.ImageShape;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;

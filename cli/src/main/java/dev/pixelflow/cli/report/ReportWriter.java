@@ -4,7 +4,7 @@ import static dev.pixelflow.cli.report.Html.escape;
 
 import dev.pixelflow.common.message.EpochMetrics;
 import dev.pixelflow.common.message.ModelVersion;
-import dev.pixelflow.common.report.HistoryPlot;
+import dev.pixelflow.imaging.HistoryPlot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -173,7 +173,7 @@ class ClassifyCommandIT {
         Map<String, String> answers = new HashMap<>();
         List<String> names = List.of("zero", "one", "two", "three");
         for (int i = 0; i < 3; i++) {
-            byte[] png = dev.pixelflow.common.image.ImageEncoder.png(Arrays.copyOfRange(images, i * 16, (i + 1) * 16),
+            byte[] png = dev.pixelflow.imaging.ImageEncoder.png(Arrays.copyOfRange(images, i * 16, (i + 1) * 16),
                     new dev.pixelflow.common.image.ImageShape(4, 4, 1));
             answers.put(ContentHash.sha256Hex(png), names.get(i));
         }

@@ -1,5 +1,6 @@
 package dev.pixelflow.cli.report;
 
+import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ClassMetrics;
@@ -44,7 +45,7 @@ final class ReportFixtures {
         }
         return new ModelVersion(ModelVersion.SCHEMA_VERSION, "dogs-cats", 3, Instant.parse("2026-11-28T05:00:00Z"), "job-1",
                 "samediff", "{\"model\":\"dogs-cats\"}", Map.of(0, 1333L, 1, 1334L, 2, 1333L), epochs, history,
-                List.of("cat", "dog"), shape, PreprocessFingerprint.of(shape), "a".repeat(64), 13_800_000L, 27);
+                List.of("cat", "dog"), shape, ImagePreprocessor.fingerprint(shape), "a".repeat(64), 13_800_000L, 27);
     }
 
     /** The first {@code perClass} cats and dogs of the test folder, in name order (cats first). */

@@ -1,5 +1,6 @@
 package dev.pixelflow.cli.report;
 
+import dev.pixelflow.imaging.ImagePreprocessor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -91,7 +92,7 @@ class ReportWriterTest {
         ImageShape shape = new ImageShape(32, 32, 3);
         ModelVersion version = new ModelVersion(ModelVersion.SCHEMA_VERSION, "x<script>", 1, Instant.parse("2026-11-28T05:00:00Z"),
                 "job\"1", "samediff", "{}", Map.of(), 1, List.of(), List.of("<b>a</b>", "b&c"), shape,
-                PreprocessFingerprint.of(shape), "b".repeat(64), 10, 1);
+                ImagePreprocessor.fingerprint(shape), "b".repeat(64), 10, 1);
         byte[] photo = Files.readAllBytes(ReportFixtures.photos(1).get(0));
         List<Prediction> predictions = List.of(new Prediction("'quoted\" <img src=x onerror=alert(1)>", photo, "<b>a</b>", "b&c", 0.75));
 

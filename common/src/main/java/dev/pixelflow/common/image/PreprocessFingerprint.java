@@ -7,11 +7,11 @@ import java.util.Objects;
 /**
  * Everything that decides which numbers a photo becomes. Two tensors are comparable, and a model can
  * serve an image, only when their fingerprints are equal: the fingerprint travels in every tensor
- * record and in every model's metadata.
+ * record and in every model's metadata. {@code ImagePreprocessor.fingerprint(shape)} gives the current code's.
  *
  * @param shape         target height, width and channels
- * @param resize        resize method name (see {@link ImagePreprocessor#RESIZE_METHOD})
- * @param normalisation how uint8 becomes float for the network (see {@link ImagePreprocessor#NORMALISATION})
+ * @param resize        resize method name (the imaging module's {@code ImagePreprocessor} names its own)
+ * @param normalisation how uint8 becomes float for the network 
  * @param version       version of the preprocessing code's behaviour; bumped when output bytes would change
  */
 public record PreprocessFingerprint(ImageShape shape, String resize, String normalisation, int version) {
@@ -22,12 +22,6 @@ public record PreprocessFingerprint(ImageShape shape, String resize, String norm
         if (resize.isBlank() || resize.contains("/") || normalisation.isBlank() || normalisation.contains("/")) {
             throw new IllegalArgumentException("resize and normalisation must be non-blank names without '/'");
         }
-    }
-
-    /** The fingerprint of the current preprocessing code for a shape. */
-    public static PreprocessFingerprint of(ImageShape shape) {
-        return new PreprocessFingerprint(shape, ImagePreprocessor.RESIZE_METHOD, ImagePreprocessor.NORMALISATION,
-                ImagePreprocessor.VERSION);
     }
 
     /** Compact text form, e.g. {@code 150x150x3/area-linear/unit/v1}; used in record keys and metadata. */

@@ -1,8 +1,8 @@
 package dev.pixelflow.common.message;
 
-import dev.pixelflow.common.engine.LayerSpec;
-import dev.pixelflow.common.engine.NetworkSpec;
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.network.LayerSpec;
+import dev.pixelflow.common.network.NetworkSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageShape;
 import java.time.Instant;

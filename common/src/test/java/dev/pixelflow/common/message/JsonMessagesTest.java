@@ -3,7 +3,7 @@ package dev.pixelflow.common.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.image.PreprocessFingerprint;
@@ -25,7 +25,7 @@ class JsonMessagesTest {
         ImageShape shape = new ImageShape(150, 150, 3);
         return new ModelVersion(ModelVersion.SCHEMA_VERSION, "dogs-cats", 3, Instant.parse("2026-11-28T05:00:00Z"), "job-1",
                 "samediff", "{\"model\":\"dogs-cats\"}", Map.of(0, 1333L, 1, 1334L, 2, 1333L), 2, List.of(epoch(1), epoch(2)),
-                List.of("cat", "dog"), shape, PreprocessFingerprint.of(shape), "a".repeat(64), 13_800_000L, 27);
+                List.of("cat", "dog"), shape, fingerprint(shape), "a".repeat(64), 13_800_000L, 27);
     }
 
     @Test
@@ -90,5 +90,10 @@ class JsonMessagesTest {
 
     private static <T extends Versioned> T roundTrip(JsonSerde<T> serde, T value) {
         return serde.deserialize("t", serde.serialize("t", value));
+    }
+
+    /** The fingerprint the imaging module's preprocessor gives a shape (common cannot see that module). */
+    private static PreprocessFingerprint fingerprint(ImageShape shape) {
+        return new PreprocessFingerprint(shape, "area-linear", "unit", 1);
     }
 }

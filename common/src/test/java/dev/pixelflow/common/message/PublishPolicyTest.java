@@ -3,7 +3,7 @@ package dev.pixelflow.common.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pixelflow.common.engine.OptimizerSpec;
+import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageShape;
 import java.nio.charset.StandardCharsets;

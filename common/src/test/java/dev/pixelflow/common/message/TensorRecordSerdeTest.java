@@ -17,7 +17,7 @@ class TensorRecordSerdeTest {
         byte[] pixels = new byte[shape.length()];
         new Random(7).nextBytes(pixels);
         byte[] hash = ContentHash.sha256(pixels);
-        return new TensorRecord(PreprocessFingerprint.of(shape), label == null ? -1 : 1, label, Split.VALIDATION,
+        return new TensorRecord(fingerprint(shape), label == null ? -1 : 1, label, Split.VALIDATION,
                 "dog.123.jpg", hash, pixels);
     }
 
@@ -74,7 +74,12 @@ class TensorRecordSerdeTest {
     @Test
     void pixelCountMustMatchTheShape() {
         byte[] hash = new byte[32];
-        assertThatThrownBy(() -> new TensorRecord(PreprocessFingerprint.of(new ImageShape(2, 2, 3)), 0, "a", Split.TRAIN,
+        assertThatThrownBy(() -> new TensorRecord(fingerprint(new ImageShape(2, 2, 3)), 0, "a", Split.TRAIN,
                 "s", hash, new byte[11])).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 12");
+    }
+
+    /** The fingerprint the imaging module's preprocessor gives a shape (common cannot see that module). */
+    private static PreprocessFingerprint fingerprint(ImageShape shape) {
+        return new PreprocessFingerprint(shape, "area-linear", "unit", 1);
     }
 }

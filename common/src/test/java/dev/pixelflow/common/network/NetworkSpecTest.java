@@ -1,0 +1,102 @@
+package dev.pixelflow.common.network;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pixelflow.common.image.ImageShape;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NetworkSpecTest {
+    private static final ImageShape CATS = ImageShape.parse("150x150x3");
+
+    @Test
+    void smallVggAt150x150x3BinaryHasTheKerasParameterCount() {
+        NetworkSpec spec = NetworkSpec.preset("small-vgg", CATS, 2);
+
+        assertThat(spec.parameterCount()).isEqualTo(3_453_121L);
+        assertThat(spec.binary()).isTrue();
+        assertThat(spec.outputUnits()).isEqualTo(1);
+        // 148 -> 74 -> 72 -> 36 -> 34 -> 17 -> 15 -> 7, as with Keras' VALID padding and floor pooling
+        assertThat(spec.layerOutputs().get(7).toString()).isEqualTo("7x7x128");
+        assertThat(spec.layerOutputs().get(8).toString()).isEqualTo("6272");
+    }
+
+    @Test
+    void smallCnnFitsFashionMnistShape() {
+        NetworkSpec spec = NetworkSpec.preset("small-cnn", ImageShape.parse("28x28x1"), 10);
+
+        assertThat(spec.outputUnits()).isEqualTo(10);
+        // conv 320 + conv 18,496 + dense 1600*128+128 + output 128*10+10
+        assertThat(spec.parameterCount()).isEqualTo(320 + 18_496 + 204_928 + 1_290);
+    }
+
+    @Test
+    void unknownPresetListsTheValidOnes() {
+        assertThatThrownBy(() -> NetworkSpec.preset("resnet", CATS, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("resnet")
+                .hasMessageContaining("small-cnn")
+                .hasMessageContaining("small-vgg");
+        assertThat(NetworkSpec.presetNames()).containsExactly("small-cnn", "small-vgg");
+    }
+
+    @Test
+    void tooSmallInputForThePoolsIsAClearError() {
+        assertThatThrownBy(() -> NetworkSpec.preset("small-vgg", ImageShape.parse("28x28x1"), 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("small-vgg")
+                .hasMessageContaining("28x28x1 is too small")
+                .hasMessageContaining("layer 6 (conv 3x3x128 relu) gets 1x1x128");
+    }
+
+    @Test
+    void layerOrderIsChecked() {
+        ImageShape shape = ImageShape.parse("16x16x1");
+        assertThatThrownBy(() -> new NetworkSpec(shape, 2, List.of(LayerSpec.dense(8, "relu")), 1))
+                .hasMessageContaining("needs a flatten layer before it");
+        assertThatThrownBy(() -> new NetworkSpec(shape, 2, List.of(LayerSpec.conv(4, 3, "relu")), 1))
+                .hasMessageContaining("must contain a flatten layer");
+        assertThatThrownBy(() -> new NetworkSpec(shape, 2,
+                List.of(LayerSpec.flatten(), LayerSpec.conv(4, 3, "relu")), 1))
+                .hasMessageContaining("comes after flatten");
+        assertThatThrownBy(() -> new NetworkSpec(shape, 1, List.of(LayerSpec.flatten()), 1))
+                .hasMessageContaining("at least 2 classes");
+    }
+
+    @Test
+    void layerFieldsThatDoNotApplyAreRejected() {
+        assertThatThrownBy(() -> new LayerSpec(LayerSpec.Type.CONV, 32, 3, 10, 0, "relu"))
+                .hasMessageContaining("conv layer does not take units");
+        assertThatThrownBy(() -> LayerSpec.dropout(1.0)).hasMessageContaining("[0, 1)");
+        assertThatThrownBy(() -> LayerSpec.dense(8, "softmax")).hasMessageContaining("relu, tanh or linear");
+        assertThatThrownBy(() -> new LayerSpec(LayerSpec.Type.MAXPOOL, 0, 2, 0, 0, "relu"))
+                .hasMessageContaining("does not take an activation");
+        assertThat(LayerSpec.conv(8, 3, " ReLU ").activation()).isEqualTo("relu");
+    }
+
+    @Test
+    void jsonRoundTripKeepsEverything() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        NetworkSpec spec = NetworkSpec.preset("small-vgg", CATS, 3).withSeed(7);
+
+        String text = json.writeValueAsString(spec);
+        NetworkSpec back = json.readValue(text, NetworkSpec.class);
+
+        assertThat(back).isEqualTo(spec);
+        assertThat(text).contains("\"type\":\"conv\"").contains("\"seed\":7").doesNotContain("parameterCount");
+        assertThat(text).contains("{\"type\":\"maxpool\",\"kernel\":2}").contains("{\"type\":\"dropout\",\"rate\":0.5}");
+    }
+
+    @Test
+    void jsonWithABadLayerFailsWithTheReason() {
+        String text = """
+                {"input":{"height":28,"width":28,"channels":1},"classes":10,"seed":1,
+                 "layers":[{"type":"conv","filters":8,"kernel":3,"activation":"relu"},{"type":"flatten"},
+                           {"type":"dropout","rate":1.5}]}""";
+        assertThatThrownBy(() -> new ObjectMapper().readValue(text, NetworkSpec.class))
+                .hasMessageContaining("dropout rate must be in [0, 1)");
+    }
+}

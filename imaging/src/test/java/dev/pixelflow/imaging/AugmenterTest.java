@@ -1,0 +1,151 @@
+package dev.pixelflow.imaging;
+
+import dev.pixelflow.common.image.ImageShape;
+import dev.pixelflow.common.image.ImageLimits;
+import dev.pixelflow.common.image.ImageException;
+import dev.pixelflow.common.image.AugmentSettings;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AugmenterTest {
+    private static final ImageShape SHAPE = ImageShape.parse("150x150x3");
+    private final byte[] photo;
+
+    AugmenterTest() throws ImageException {
+        photo = new ImagePreprocessor(ImageLimits.defaults()).toHwc(TestImages.photo("dog.2000.jpg"), SHAPE);
+    }
+
+    @Test
+    void noneLeavesTheImageIdentical() {
+        byte[] out = new byte[photo.length];
+
+        new Augmenter(AugmentSettings.none()).apply(photo, SHAPE, new SplittableRandom(1), out);
+
+        assertThat(out).isEqualTo(photo);
+    }
+
+    @Test
+    void defaultsChangeTheImageButNotItsShape() {
+        Augmenter augmenter = new Augmenter(AugmentSettings.defaults());
+        byte[] out = new byte[photo.length];
+
+        augmenter.apply(photo, SHAPE, new SplittableRandom(7), out);
+
+        assertThat(out).hasSize(SHAPE.length()).isNotEqualTo(photo);
+        assertThat(TestImages.meanAbsDiff(out, photo)).isGreaterThan(5);
+    }
+
+    @Test
+    void sameSeedSameOutputOtherSeedOtherOutput() {
+        Augmenter augmenter = new Augmenter(AugmentSettings.defaults());
+        byte[] a = new byte[photo.length];
+        byte[] b = new byte[photo.length];
+        byte[] c = new byte[photo.length];
+
+        augmenter.apply(photo, SHAPE, new SplittableRandom(123), a);
+        augmenter.apply(photo, SHAPE, new SplittableRandom(123), b);
+        augmenter.apply(photo, SHAPE, new SplittableRandom(124), c);
+
+        assertThat(b).isEqualTo(a);
+        assertThat(c).isNotEqualTo(a);
+    }
+
+    @Test
+    void flipOnlyMirrorsOrCopies() {
+        Augmenter flipper = new Augmenter(new AugmentSettings(0, 0, 0, 0, 0, true, AugmentSettings.Fill.NEAREST));
+        byte[] mirrored = mirror(photo, SHAPE);
+        int flips = 0;
+        SplittableRandom rng = new SplittableRandom(5);
+        for (int i = 0; i < 40; i++) {
+            byte[] out = new byte[photo.length];
+            flipper.apply(photo, SHAPE, rng, out);
+            if (out[0] == photo[0] && java.util.Arrays.equals(out, photo)) {
+                continue;
+            }
+            assertThat(out).isEqualTo(mirrored);
+            flips++;
+        }
+        assertThat(flips).isBetween(8, 32);
+    }
+
+    @Test
+    void quarterTurnRotatesAboutTheCentre() {
+        // A generator at the top of its range draws +90° from rotationDeg 90; about the true centre
+        // ((n-1)/2) that is an exact quarter turn, with no one-pixel offset.
+        Augmenter rotator = new Augmenter(new AugmentSettings(90, 0, 0, 0, 0, false, AugmentSettings.Fill.NEAREST));
+        byte[] out = new byte[photo.length];
+
+        rotator.apply(photo, SHAPE, new Top(), out);
+
+        assertThat(out).satisfiesAnyOf(
+                o -> assertThat(o).isEqualTo(rotate90(photo, SHAPE, true)),
+                o -> assertThat(o).isEqualTo(rotate90(photo, SHAPE, false)));
+    }
+
+    @Test
+    void grayImagesWorkToo() {
+        ImageShape gray = ImageShape.parse("28x28x1");
+        byte[] image = new byte[gray.length()];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (byte) (i % 28 * 9);
+        }
+        byte[] out = new byte[image.length];
+
+        new Augmenter(AugmentSettings.defaults()).apply(image, gray, new SplittableRandom(3), out);
+
+        assertThat(out).isNotEqualTo(image);
+    }
+
+    @Test
+    void refusesMismatchedBuffers() {
+        Augmenter augmenter = new Augmenter(AugmentSettings.defaults());
+        assertThatThrownBy(() -> augmenter.apply(photo, SHAPE, new SplittableRandom(1), new byte[10]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("destination 10");
+        assertThatThrownBy(() -> new AugmentSettings(-1, 0, 0, 0, 0, false, AugmentSettings.Fill.NEAREST))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rotationDeg");
+    }
+
+    private static byte[] mirror(byte[] hwc, ImageShape s) {
+        byte[] out = new byte[hwc.length];
+        int c = s.channels();
+        for (int y = 0; y < s.height(); y++) {
+            for (int x = 0; x < s.width(); x++) {
+                System.arraycopy(hwc, (y * s.width() + x) * c, out, (y * s.width() + s.width() - 1 - x) * c, c);
+            }
+        }
+        return out;
+    }
+
+    private static byte[] rotate90(byte[] hwc, ImageShape s, boolean clockwise) {
+        int n = s.width(); // square
+        int c = s.channels();
+        byte[] out = new byte[hwc.length];
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                int sy = clockwise ? n - 1 - x : x;
+                int sx = clockwise ? y : n - 1 - y;
+                System.arraycopy(hwc, (sy * n + sx) * c, out, (y * n + x) * c, c);
+            }
+        }
+        return out;
+    }
+
+    /** Always returns the largest double below 1, so a uniform draw lands at the top of its range. */
+    private static final class Top implements RandomGenerator {
+        @Override
+        public long nextLong() {
+            return -1L;
+        }
+
+        @Override
+        public double nextDouble() {
+            return Math.nextDown(1.0);
+        }
+    }
+}
