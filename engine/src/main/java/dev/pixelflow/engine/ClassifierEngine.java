@@ -27,8 +27,14 @@ public interface ClassifierEngine extends AutoCloseable {
 
     long parameterCount();
 
-    /** One training step on a batch (dropout on); returns the batch's mean loss before the update. */
+    /**
+     * One training step on a batch (dropout on, batch normalisation on batch statistics) at the optimizer's base
+     * learning rate; returns the batch's mean loss before the update.
+     */
     double fit(float[] features, int[] labels, int batchSize);
+
+    /** One training step at {@code learningRate}, the rate the optimizer's schedule gives for this step. */
+    double fit(float[] features, int[] labels, int batchSize, double learningRate);
 
     /** Class probabilities [batch][classes]; for two classes {@code [1 - p, p]} from the sigmoid. */
     float[][] output(float[] features, int batchSize);

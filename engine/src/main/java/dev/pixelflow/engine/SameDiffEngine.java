@@ -9,6 +9,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.autodiff.loss.LossReduce;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,7 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.RmsProp;
+import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -53,6 +57,11 @@ import java.util.function.UnaryOperator;
  * comes from SameDiff's array cache; dense layers use {@code mmul} + {@code add} instead.</li>
  * <li>Its sessions' array cache gets back almost none of a call's arrays, so every call allocated its activations
  * and gradients afresh; each session here gets a {@link StepArrayPool} that recycles them call after call.</li>
+ * <li>{@code sd.nn().batchNorm} cannot be differentiated (its {@code doDiff} builds the backward op without its
+ * axis and throws). Batch normalisation therefore trains as plain mean/variance/scale ops, whose gradients
+ * SameDiff derives, and answers with the fused op on running statistics, which needs no gradient. The batch
+ * statistics are outputs of each training step; the running averages (PyTorch's momentum 0.1, unbiased variance)
+ * are updated here and saved with the weights.</li>
  * </ul>
  */
 final class SameDiffEngine implements ClassifierEngine {
@@ -72,8 +81,18 @@ final class SameDiffEngine implements ClassifierEngine {
 
     /** Keras' default epsilon, so updates match the reference. */
     private static final double EPSILON = 1e-7;
+    /** Batch normalisation: PyTorch's epsilon and running-average momentum. */
+    private static final double BN_EPSILON = 1e-5;
+    private static final double BN_MOMENTUM = 0.1;
 
     enum Layout { NCHW, NHWC }
+
+    /**
+     * One batch-normalisation layer's statistics: the names of the step outputs that carry the batch mean and
+     * (biased) variance, and the running averages the inference branch reads.
+     */
+    record BatchStats(String batchMean, String batchVar, INDArray runningMean, INDArray runningVar, long perExample) {
+    }
 
     /** A dropout mask placeholder: its name, the per-example shape, and the keep probability. */
     record Mask(String name, long[] exampleShape, double keep) {
@@ -119,9 +138,18 @@ final class SameDiffEngine implements ClassifierEngine {
     /** Trainable arrays by variable name, in graph order. */
     private final Map<String, INDArray> params;
     private final long parameterCount;
+    /** Arrays that are saved with the weights but not trained: batch normalisation's running statistics. */
+    private final Map<String, INDArray> state;
+    private final List<BatchStats> batchStats;
+    /** Step outputs: the loss, then every batch-norm layer's batch statistics. */
+    private final List<String> stepOutputs;
+    /** The rate the updaters were last given; the schedule changes it between steps. */
+    private double currentRate;
     private final long[] inputShape;
     /** Created on the first fit or restored from a file; null until then so inference-only engines skip it. */
     private Map<String, GradientUpdater> updaters;
+    /** The configuration every updater shares: setting its rate sets theirs. */
+    private IUpdater updaterConfig;
     private Map<String, INDArray> updaterState;
     private long steps;
     private Buffers buffers;
@@ -135,7 +163,18 @@ final class SameDiffEngine implements ClassifierEngine {
         this.layout = Objects.requireNonNull(layout, "layout");
         this.sd = SameDiff.create();
         this.masks = masksOf(spec, layout);
-        new GraphBuilder(sd, spec, layout, masks).build();
+        GraphBuilder graph = new GraphBuilder(sd, spec, optimizer, layout, masks);
+        graph.build();
+        this.state = graph.state;
+        this.batchStats = graph.batchStats;
+        List<String> outputs = new ArrayList<>();
+        outputs.add(LOSS);
+        for (BatchStats b : batchStats) {
+            outputs.add(b.batchMean());
+            outputs.add(b.batchVar());
+        }
+        this.stepOutputs = List.copyOf(outputs);
+        this.currentRate = optimizer.learningRate();
         Map<String, INDArray> p = new LinkedHashMap<>();
         long count = 0;
         for (SDVariable v : sd.variables()) {
@@ -171,11 +210,12 @@ final class SameDiffEngine implements ClassifierEngine {
                                   long steps) {
         SameDiffEngine engine = new SameDiffEngine(spec, optimizer, layout);
         try {
-            if (!weights.keySet().equals(engine.params.keySet())) {
+            Map<String, INDArray> saved = engine.savedArrays();
+            if (!weights.keySet().equals(saved.keySet())) {
                 throw new IllegalStateException("saved weights " + weights.keySet() + " do not match the network's "
-                        + engine.params.keySet());
+                        + saved.keySet());
             }
-            engine.params.forEach((name, arr) -> weights.get(name).copyInto(name, arr));
+            saved.forEach((name, arr) -> weights.get(name).copyInto(name, arr));
             if (updater != null) {
                 engine.initUpdaters(false);
                 if (!updater.keySet().equals(engine.updaterState.keySet())) {
@@ -195,14 +235,34 @@ final class SameDiffEngine implements ClassifierEngine {
     static IUpdater updater(OptimizerSpec optimizer) {
         return switch (optimizer.name()) {
             case OptimizerSpec.RMSPROP -> new RmsProp(optimizer.learningRate(), 0.9, EPSILON);
-            case OptimizerSpec.ADAM -> new Adam(optimizer.learningRate(), 0.9, 0.999, EPSILON);
+            // AdamW is Adam plus the decoupled decay fit() applies.
+            case OptimizerSpec.ADAM, OptimizerSpec.ADAMW -> new Adam(optimizer.learningRate(), 0.9, 0.999, EPSILON);
+            case OptimizerSpec.SGD -> optimizer.momentum() > 0
+                    ? new Nesterovs(optimizer.learningRate(), optimizer.momentum())
+                    : new Sgd(optimizer.learningRate());
             default -> throw new IllegalArgumentException("unsupported optimizer " + optimizer.name());
         };
+    }
+
+    /** Weights and running statistics: everything a saved file holds besides the optimizer state. */
+    private Map<String, INDArray> savedArrays() {
+        if (state.isEmpty()) {
+            return params;
+        }
+        Map<String, INDArray> all = new LinkedHashMap<>(params);
+        all.putAll(state);
+        return all;
+    }
+
+    /** Decoupled weight decay applies to convolution and dense weights, never to biases or batch-norm parameters. */
+    static boolean decays(String variable) {
+        return variable.endsWith("_W");
     }
 
     /** One state array per parameter, laid out as SameDiff's own training would. */
     private void initUpdaters(boolean initialise) {
         IUpdater config = updater(optimizer);
+        updaterConfig = config;
         updaters = new HashMap<>();
         updaterState = new LinkedHashMap<>();
         params.forEach((name, param) -> {
@@ -248,11 +308,23 @@ final class SameDiffEngine implements ClassifierEngine {
 
     @Override
     public double fit(float[] features, int[] labels, int batchSize) {
+        return fit(features, labels, batchSize, optimizer.learningRate());
+    }
+
+    @Override
+    public double fit(float[] features, int[] labels, int batchSize, double learningRate) {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+        }
         Buffers b = prepare(features, batchSize);
         fillLabels(b, labels);
         fillMasks(b);
         if (updaters == null) {
             initUpdaters(true);
+        }
+        if (learningRate != currentRate) {
+            updaterConfig.setLrAndSchedule(learningRate, null);
+            currentRate = learningRate;
         }
         Map<String, INDArray> placeholders = new HashMap<>();
         placeholders.put(INPUT, b.input);
@@ -260,18 +332,23 @@ final class SameDiffEngine implements ClassifierEngine {
         for (int i = 0; i < masks.size(); i++) {
             placeholders.put(masks.get(i).name(), b.masks[i]);
         }
-        OutAndGrad result = sd.calculateGradientsAndOutputs(placeholders, List.of(LOSS), params.keySet());
+        OutAndGrad result = sd.calculateGradientsAndOutputs(placeholders, stepOutputs, params.keySet());
         StepArrayPool pool = pool(sd.getFunction(GRAD_FUNCTION));
         INDArray lossArray = result.getOutputs().get(LOSS);
         double loss = lossArray.getDouble(0);
         Map<String, INDArray> gradients = result.getGradients();
         int iteration = (int) Math.min(steps, Integer.MAX_VALUE);
+        double decay = learningRate * optimizer.weightDecay();
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             INDArray gradient = gradients.get(e.getKey());
             // applyUpdater turns the gradient into the step, in place (Adam uses the iteration for bias correction).
             updaters.get(e.getKey()).applyUpdater(gradient, iteration, 0);
+            if (decay > 0 && decays(e.getKey())) {
+                e.getValue().muli(1 - decay);
+            }
             e.getValue().subi(gradient);
         }
+        updateRunningStatistics(result.getOutputs(), batchSize);
         if (pool != null) {
             pool.endCall(); // gradients and loss included: they are the session's arrays
         } else {
@@ -282,6 +359,18 @@ final class SameDiffEngine implements ClassifierEngine {
         }
         steps++;
         return loss;
+    }
+
+    /** running = (1 - m) running + m batch, the variance made unbiased as PyTorch does. */
+    private void updateRunningStatistics(Map<String, INDArray> outputs, int batchSize) {
+        for (BatchStats stats : batchStats) {
+            INDArray mean = outputs.get(stats.batchMean());
+            INDArray var = outputs.get(stats.batchVar());
+            long n = batchSize * stats.perExample();
+            double unbias = n > 1 ? (double) n / (n - 1) : 1.0;
+            stats.runningMean().muli(1 - BN_MOMENTUM).addi(mean.reshape(stats.runningMean().shape()).mul(BN_MOMENTUM));
+            stats.runningVar().muli(1 - BN_MOMENTUM).addi(var.reshape(stats.runningVar().shape()).mul(BN_MOMENTUM * unbias));
+        }
     }
 
     @Override
@@ -324,7 +413,7 @@ final class SameDiffEngine implements ClassifierEngine {
         boolean withState = withUpdaterState && updaterState != null;
         EngineManifest manifest = new EngineManifest(EngineManifest.FORMAT, EngineManifest.VERSION, ENGINE_NAME,
                 layout == Layout.NCHW, spec, optimizer, withState, steps);
-        EngineArtifact.write(file, manifest, params, withState ? updaterState : null);
+        EngineArtifact.write(file, manifest, savedArrays(), withState ? updaterState : null);
     }
 
     @Override
@@ -339,6 +428,7 @@ final class SameDiffEngine implements ClassifierEngine {
         }
         // Free off-heap memory now rather than at some later GC: inference swaps models while serving.
         params.values().forEach(StepArrayPool::closeQuietly);
+        state.values().forEach(StepArrayPool::closeQuietly);
         if (updaterState != null) {
             updaterState.values().forEach(StepArrayPool::closeQuietly);
         }
@@ -500,17 +590,21 @@ final class SameDiffEngine implements ClassifierEngine {
     private static final class GraphBuilder {
         private final SameDiff sd;
         private final NetworkSpec spec;
+        private final OptimizerSpec optimizer;
         private final Layout layout;
         private final List<Mask> masks;
         private final SplittableRandom init;
+        final Map<String, INDArray> state = new LinkedHashMap<>();
+        final List<BatchStats> batchStats = new ArrayList<>();
         private SDVariable train;
         private SDVariable infer;
         /** A conv layer's activation, moved past the max-pooling that follows it. */
         private String deferredActivation;
 
-        GraphBuilder(SameDiff sd, NetworkSpec spec, Layout layout, List<Mask> masks) {
+        GraphBuilder(SameDiff sd, NetworkSpec spec, OptimizerSpec optimizer, Layout layout, List<Mask> masks) {
             this.sd = sd;
             this.spec = spec;
+            this.optimizer = optimizer;
             this.layout = layout;
             this.masks = masks;
             this.init = new SplittableRandom(spec.seed());
@@ -534,12 +628,13 @@ final class SameDiffEngine implements ClassifierEngine {
                 switch (layer.type()) {
                     case CONV -> {
                         int k = layer.kernel();
+                        int stride = layer.strideOrOne();
                         // Weights are [kH, kW, inC, outC] (YXIO) in both layouts; Keras' fans for Glorot.
                         SDVariable w = sd.var(p + "_W", glorot(new long[]{k, k, d.channels(), layer.filters()},
                                 (long) k * k * d.channels(), (long) k * k * layer.filters()));
                         SDVariable b = sd.var(p + "_b", Nd4j.zeros(DataType.FLOAT, layer.filters()));
-                        Conv2DConfig conf = Conv2DConfig.builder().kH(k).kW(k).sH(1).sW(1)
-                                .paddingMode(PaddingMode.VALID)
+                        Conv2DConfig conf = Conv2DConfig.builder().kH(k).kW(k).sH(stride).sW(stride)
+                                .paddingMode(layer.samePadding() ? PaddingMode.SAME : PaddingMode.VALID)
                                 .dataFormat(layout == Layout.NCHW ? "NCHW" : "NHWC")
                                 .build();
                         if (poolsNext(i) && monotone(layer.activation())) {
@@ -568,6 +663,16 @@ final class SameDiffEngine implements ClassifierEngine {
                         long size = d.size();
                         apply(v -> sd.reshape(v, -1, size));
                     }
+                    case GAP -> {
+                        int[] spatial = layout == Layout.NHWC ? new int[]{1, 2} : new int[]{2, 3};
+                        apply(v -> v.mean(spatial));
+                    }
+                    case BATCHNORM -> {
+                        BatchNorm bn = batchNorm(p, d);
+                        String act = layer.activation() == null ? LayerSpec.LINEAR : layer.activation();
+                        branch((v, training) -> activation(bn.apply(v, training), act));
+                    }
+                    case RESIDUAL -> residual(p, layer, d);
                     case DROPOUT -> {
                         if (layer.rate() > 0) {
                             Mask m = masks.get(maskIndex++);
@@ -590,13 +695,24 @@ final class SameDiffEngine implements ClassifierEngine {
             SDVariable b = sd.var("output_b", Nd4j.zeros(DataType.FLOAT, units));
             SDVariable trainLogits = dense(train, w, b);
             SDVariable logits = train == infer ? trainLogits : dense(infer, w, b);
+            double smoothing = optimizer.labelSmoothing();
             if (spec.binary()) {
                 sd.nn().sigmoid(PROBS, logits);
-                sd.loss().sigmoidCrossEntropy(LOSS, label, trainLogits, null);
+                if (smoothing > 0) {
+                    sd.loss().sigmoidCrossEntropy(LOSS, label, trainLogits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT,
+                            smoothing);
+                } else {
+                    sd.loss().sigmoidCrossEntropy(LOSS, label, trainLogits, null);
+                }
                 sd.loss().sigmoidCrossEntropy(EVAL_LOSS, label, logits, null);
             } else {
                 sd.nn().softmax(PROBS, logits, 1);
-                sd.loss().softmaxCrossEntropy(LOSS, label, trainLogits, null);
+                if (smoothing > 0) {
+                    sd.loss().softmaxCrossEntropy(LOSS, label, trainLogits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT,
+                            smoothing);
+                } else {
+                    sd.loss().softmaxCrossEntropy(LOSS, label, trainLogits, null);
+                }
                 sd.loss().softmaxCrossEntropy(EVAL_LOSS, label, logits, null);
             }
             // Loss ops mark themselves as losses; only the training branch's may drive gradients.
@@ -614,6 +730,83 @@ final class SameDiffEngine implements ClassifierEngine {
         private boolean poolsNext(int layer) {
             List<LayerSpec> layers = spec.layers();
             return layer + 1 < layers.size() && layers.get(layer + 1).type() == LayerSpec.Type.MAXPOOL;
+        }
+
+        /** A batch-norm layer's variables; {@link #apply} adds its ops to one branch. */
+        private interface BatchNorm {
+            SDVariable apply(SDVariable input, boolean training);
+        }
+
+        /**
+         * Scale and shift per channel (trained), running mean and variance (saved, not trained). Training normalises
+         * with the batch's own statistics, written as plain ops so SameDiff derives their gradients; answering uses
+         * the running statistics in the fused op.
+         */
+        private BatchNorm batchNorm(String name, NetworkSpec.Dims d) {
+            int c = d.channels();
+            SDVariable gamma = sd.var(name + "_gamma", Nd4j.ones(DataType.FLOAT, c));
+            SDVariable beta = sd.var(name + "_beta", Nd4j.zeros(DataType.FLOAT, c));
+            INDArray runningMean = Nd4j.zeros(DataType.FLOAT, c);
+            INDArray runningVar = Nd4j.ones(DataType.FLOAT, c);
+            state.put(name + "_mean", runningMean);
+            state.put(name + "_var", runningVar);
+            SDVariable runMean = sd.constant(name + "_mean", runningMean);
+            SDVariable runVar = sd.constant(name + "_var", runningVar);
+            int[] axes = layout == Layout.NHWC ? new int[]{0, 1, 2} : new int[]{0, 2, 3};
+            long[] perChannel = layout == Layout.NHWC ? new long[]{1, 1, 1, c} : new long[]{1, c, 1, 1};
+            int channelAxis = layout == Layout.NHWC ? 3 : 1;
+            String batchMean = name + "_batch_mean";
+            String batchVar = name + "_batch_var";
+            batchStats.add(new BatchStats(batchMean, batchVar, runningMean, runningVar, (long) d.height() * d.width()));
+            return (x, training) -> {
+                if (!training) {
+                    return sd.nn().batchNorm(x, runMean, runVar, gamma, beta, BN_EPSILON, channelAxis);
+                }
+                SDVariable mean = x.mean(batchMean, true, axes);
+                SDVariable centred = x.sub(mean);
+                SDVariable var = centred.mul(centred).mean(batchVar, true, axes);
+                SDVariable scale = sd.math().rsqrt(var.add(BN_EPSILON)).mul(sd.reshape(gamma, perChannel));
+                return centred.mul(scale).add(sd.reshape(beta, perChannel));
+            };
+        }
+
+        /** A basic residual block (see {@link LayerSpec.Type#RESIDUAL}), He-initialised as torchvision's ResNets. */
+        private void residual(String name, LayerSpec layer, NetworkSpec.Dims in) {
+            int f = layer.filters();
+            int stride = layer.strideOrOne();
+            NetworkSpec.Dims out = new NetworkSpec.Dims((in.height() + stride - 1) / stride,
+                    (in.width() + stride - 1) / stride, f, false);
+            SDVariable w1 = sd.var(name + "_conv1_W", heNormal(new long[]{3, 3, in.channels(), f}, 9L * f));
+            BatchNorm bn1 = batchNorm(name + "_bn1", out);
+            SDVariable w2 = sd.var(name + "_conv2_W", heNormal(new long[]{3, 3, f, f}, 9L * f));
+            BatchNorm bn2 = batchNorm(name + "_bn2", out);
+            boolean projects = NetworkSpec.projects(layer, in.channels());
+            SDVariable wp = projects ? sd.var(name + "_proj_W", heNormal(new long[]{1, 1, in.channels(), f}, f)) : null;
+            BatchNorm bnp = projects ? batchNorm(name + "_bnp", out) : null;
+            Conv2DConfig first = convConfig(3, stride);
+            Conv2DConfig second = convConfig(3, 1);
+            Conv2DConfig shortcut = convConfig(1, stride);
+            branch((x, training) -> {
+                SDVariable h = sd.nn().relu(bn1.apply(sd.cnn().conv2d(x, w1, first), training), 0.0);
+                h = bn2.apply(sd.cnn().conv2d(h, w2, second), training);
+                SDVariable s = projects ? bnp.apply(sd.cnn().conv2d(x, wp, shortcut), training) : x;
+                return sd.nn().relu(h.add(s), 0.0);
+            });
+        }
+
+        private Conv2DConfig convConfig(int kernel, int stride) {
+            return Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride)
+                    .paddingMode(PaddingMode.SAME)
+                    .dataFormat(layout == Layout.NCHW ? "NCHW" : "NHWC")
+                    .build();
+        }
+
+        /** Builds a layer into each branch: training and answering differ from the first batch-norm on. */
+        private void branch(BiFunction<SDVariable, Boolean, SDVariable> layer) {
+            SDVariable t = layer.apply(train, true);
+            SDVariable i = layer.apply(infer, false);
+            train = t;
+            infer = i;
         }
 
         /** Applies a layer to both branches, once while they are still the same variable. */
@@ -638,6 +831,20 @@ final class SameDiffEngine implements ClassifierEngine {
                 case LayerSpec.LINEAR -> v;
                 default -> throw new IllegalArgumentException("unknown activation " + activation);
             };
+        }
+
+        /** He-normal weights over the fan-out (torchvision's ResNet initialisation), drawn from the spec's seed. */
+        private INDArray heNormal(long[] shape, long fanOut) {
+            long n = 1;
+            for (long s : shape) {
+                n *= s;
+            }
+            double std = Math.sqrt(2.0 / fanOut);
+            float[] values = new float[Math.toIntExact(n)];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) (init.nextGaussian() * std);
+            }
+            return Nd4j.create(values, shape, 'c');
         }
 
         /** Glorot-uniform weights (Keras' default) drawn in Java, so the same seed gives the same network. */

@@ -15,12 +15,15 @@ import java.util.function.BiFunction;
  *
  * <p>The output layer is implied by {@code classes}: two classes give one sigmoid unit trained with binary
  * cross-entropy (the Keras reference), more give a softmax over {@code classes} units with categorical
- * cross-entropy. Convolutions use stride 1 and VALID padding, max-pools a stride equal to their size
- * (Keras' defaults), so the sizes shrink as {@code n - k + 1} and {@code floor(n / k)}.
+ * cross-entropy. Convolutions default to stride 1 and VALID padding, max-pools a stride equal to their size
+ * (Keras' defaults), so the sizes shrink as {@code n - k + 1} and {@code floor(n / k)}; a same-padded or residual
+ * layer of stride s gives {@code ceil(n / s)}. Batch normalisation, residual blocks and global average pooling
+ * ({@code gap}) let a network end in pooling rather than a large dense layer.
  *
  * @param input   the image shape the network takes
  * @param classes number of classes, at least 2
- * @param layers  hidden layers in order: conv/maxpool/dropout before the one flatten, dense/dropout after it
+ * @param layers  hidden layers in order: conv/maxpool/batchnorm/residual/dropout before the one flatten or gap,
+ *                dense/dropout after it
  * @param seed    seed of the initial weights and of the dropout masks
  */
 public record NetworkSpec(ImageShape input, int classes, List<LayerSpec> layers, long seed) {
@@ -39,7 +42,23 @@ public record NetworkSpec(ImageShape input, int classes, List<LayerSpec> layers,
             "small-cnn", (shape, classes) -> List.of(
                     LayerSpec.conv(32, 3, LayerSpec.RELU), LayerSpec.maxpool(2),
                     LayerSpec.conv(64, 3, LayerSpec.RELU), LayerSpec.maxpool(2),
-                    LayerSpec.flatten(), LayerSpec.dropout(0.5), LayerSpec.dense(128, LayerSpec.RELU)));
+                    LayerSpec.flatten(), LayerSpec.dropout(0.5), LayerSpec.dense(128, LayerSpec.RELU)),
+            // Photos of 64-160 px: a stride-2 stem and four stages of two basic blocks (32-64-128-256 channels),
+            // global average pooling as the head, so it takes any input size its downsampling allows.
+            "resnet-small", (shape, classes) -> List.of(
+                    LayerSpec.conv(32, 3, 2, LayerSpec.LINEAR), LayerSpec.batchnorm(LayerSpec.RELU),
+                    LayerSpec.residual(32, 1), LayerSpec.residual(32, 1),
+                    LayerSpec.residual(64, 2), LayerSpec.residual(64, 1),
+                    LayerSpec.residual(128, 2), LayerSpec.residual(128, 1),
+                    LayerSpec.residual(256, 2), LayerSpec.residual(256, 1),
+                    LayerSpec.gap()),
+            // 28x28 inputs (Fashion-MNIST): no stem downsampling, three stages at 28, 14 and 7 pixels.
+            "resnet-mini", (shape, classes) -> List.of(
+                    LayerSpec.conv(32, 3, 1, LayerSpec.LINEAR), LayerSpec.batchnorm(LayerSpec.RELU),
+                    LayerSpec.residual(32, 1),
+                    LayerSpec.residual(64, 2), LayerSpec.residual(64, 1),
+                    LayerSpec.residual(128, 2), LayerSpec.residual(128, 1),
+                    LayerSpec.gap()));
 
     /** Size of the activations after a layer; {@code flat} ones have height = width = 1. */
     public record Dims(int height, int width, int channels, boolean flat) {
@@ -120,29 +139,43 @@ public record NetworkSpec(ImageShape input, int classes, List<LayerSpec> layers,
         for (int i = 0; i < layers.size(); i++) {
             LayerSpec layer = Objects.requireNonNull(layers.get(i), "layer " + i);
             String where = "layer " + i + " (" + layer.describe() + ")";
+            if (flattened && layer.type() != LayerSpec.Type.DROPOUT && layer.type() != LayerSpec.Type.DENSE) {
+                throw new IllegalArgumentException(where + " comes after the network became flat; only dense and "
+                        + "dropout layers may follow flatten or gap");
+            }
             switch (layer.type()) {
-                case CONV, MAXPOOL -> {
-                    if (flattened) {
-                        throw new IllegalArgumentException(where + " comes after flatten; conv and maxpool need an image");
-                    }
+                case CONV -> {
                     int k = layer.kernel();
-                    if (d.height() < k || d.width() < k) {
-                        throw new IllegalArgumentException("input " + input + " is too small: " + where + " gets "
-                                + d + ", smaller than its " + k + "x" + k + " window; use a larger input or fewer layers");
-                    }
-                    if (layer.type() == LayerSpec.Type.CONV) {
+                    int s = layer.strideOrOne();
+                    if (layer.samePadding()) {
+                        needAtLeast(input, where, d, s);
                         params += (long) k * k * d.channels() * layer.filters() + layer.filters();
-                        d = new Dims(d.height() - k + 1, d.width() - k + 1, layer.filters(), false);
+                        d = new Dims(ceilDiv(d.height(), s), ceilDiv(d.width(), s), layer.filters(), false);
                     } else {
-                        d = new Dims(d.height() / k, d.width() / k, d.channels(), false);
+                        needAtLeast(input, where, d, k);
+                        params += (long) k * k * d.channels() * layer.filters() + layer.filters();
+                        d = new Dims((d.height() - k) / s + 1, (d.width() - k) / s + 1, layer.filters(), false);
                     }
                 }
-                case FLATTEN -> {
-                    if (flattened) {
-                        throw new IllegalArgumentException(where + ": the network is already flat");
+                case MAXPOOL -> {
+                    int k = layer.kernel();
+                    needAtLeast(input, where, d, k);
+                    d = new Dims(d.height() / k, d.width() / k, d.channels(), false);
+                }
+                case BATCHNORM -> params += 2L * d.channels(); // scale and shift; running statistics are not trained
+                case RESIDUAL -> {
+                    int s = layer.strideOrOne();
+                    int f = layer.filters();
+                    needAtLeast(input, where, d, s);
+                    params += 9L * d.channels() * f + 2L * f + 9L * f * f + 2L * f;
+                    if (projects(layer, d.channels())) {
+                        params += (long) d.channels() * f + 2L * f;
                     }
+                    d = new Dims(ceilDiv(d.height(), s), ceilDiv(d.width(), s), f, false);
+                }
+                case FLATTEN, GAP -> {
                     flattened = true;
-                    long size = d.size();
+                    long size = layer.type() == LayerSpec.Type.GAP ? d.channels() : d.size();
                     if (size > Integer.MAX_VALUE) {
                         throw new IllegalArgumentException(where + " would have " + size + " values; add pooling");
                     }
@@ -151,7 +184,7 @@ public record NetworkSpec(ImageShape input, int classes, List<LayerSpec> layers,
                 case DROPOUT -> { /* shape unchanged */ }
                 case DENSE -> {
                     if (!flattened) {
-                        throw new IllegalArgumentException(where + " needs a flatten layer before it");
+                        throw new IllegalArgumentException(where + " needs a flatten or gap layer before it");
                     }
                     params += d.size() * layer.units() + layer.units();
                     d = new Dims(1, 1, layer.units(), true);
@@ -162,9 +195,25 @@ public record NetworkSpec(ImageShape input, int classes, List<LayerSpec> layers,
             }
         }
         if (!flattened) {
-            throw new IllegalArgumentException("layers must contain a flatten layer before the output layer");
+            throw new IllegalArgumentException("layers must contain a flatten or gap layer before the output layer");
         }
         int outputs = classes == 2 ? 1 : classes;
         return params + d.size() * outputs + outputs;
+    }
+
+    /** True when a residual block's shortcut needs a 1x1 convolution: it changes the size or the channel count. */
+    public static boolean projects(LayerSpec residual, int inputChannels) {
+        return residual.strideOrOne() != 1 || inputChannels != residual.filters();
+    }
+
+    private static void needAtLeast(ImageShape input, String where, Dims d, int window) {
+        if (d.height() < window || d.width() < window) {
+            throw new IllegalArgumentException("input " + input + " is too small: " + where + " gets " + d
+                    + ", smaller than its " + window + "x" + window + " window; use a larger input or fewer layers");
+        }
+    }
+
+    private static int ceilDiv(int n, int d) {
+        return (n + d - 1) / d;
     }
 }

@@ -40,7 +40,7 @@ class NetworkSpecTest {
                 .hasMessageContaining("resnet")
                 .hasMessageContaining("small-cnn")
                 .hasMessageContaining("small-vgg");
-        assertThat(NetworkSpec.presetNames()).containsExactly("small-cnn", "small-vgg");
+        assertThat(NetworkSpec.presetNames()).containsExactly("resnet-mini", "resnet-small", "small-cnn", "small-vgg");
     }
 
     @Test
@@ -53,15 +53,39 @@ class NetworkSpecTest {
     }
 
     @Test
+    void theResidualPresetsHaveTheirParameterCountsAndShrinkAsStridesSay() {
+        NetworkSpec photos = NetworkSpec.preset("resnet-small", ImageShape.parse("96x96x3"), 2);
+        assertThat(photos.parameterCount()).isBetween(2_700_000L, 2_900_000L); // the anchor's ResNet: 2.8 M
+        assertThat(photos.layerOutputs().get(0).toString()).isEqualTo("48x48x32");
+        assertThat(photos.layerOutputs().get(9).toString()).isEqualTo("6x6x256");
+        assertThat(NetworkSpec.preset("resnet-small", ImageShape.parse("150x150x3"), 2).layerOutputs().get(9).toString())
+                .isEqualTo("10x10x256");
+        NetworkSpec fashion = NetworkSpec.preset("resnet-mini", ImageShape.parse("28x28x1"), 10);
+        assertThat(fashion.layerOutputs().get(6).toString()).isEqualTo("7x7x128");
+        assertThat(fashion.layerOutputs().get(7).toString()).isEqualTo("128");
+    }
+
+    @Test
+    void anInputTooSmallForTheDownsamplingIsRefusedWithTheNumbers() {
+        assertThatThrownBy(() -> new NetworkSpec(ImageShape.parse("2x2x1"), 2, List.of(
+                LayerSpec.residual(4, 2), LayerSpec.residual(4, 2), LayerSpec.residual(4, 2), LayerSpec.gap()), 1))
+                .hasMessageContaining("2x2x1 is too small")
+                .hasMessageContaining("layer 1 (residual 4 stride 2) gets 1x1x4, smaller than its 2x2 window");
+    }
+
+    @Test
     void layerOrderIsChecked() {
         ImageShape shape = ImageShape.parse("16x16x1");
         assertThatThrownBy(() -> new NetworkSpec(shape, 2, List.of(LayerSpec.dense(8, "relu")), 1))
-                .hasMessageContaining("needs a flatten layer before it");
+                .hasMessageContaining("needs a flatten or gap layer before it");
         assertThatThrownBy(() -> new NetworkSpec(shape, 2, List.of(LayerSpec.conv(4, 3, "relu")), 1))
-                .hasMessageContaining("must contain a flatten layer");
+                .hasMessageContaining("must contain a flatten or gap layer");
         assertThatThrownBy(() -> new NetworkSpec(shape, 2,
                 List.of(LayerSpec.flatten(), LayerSpec.conv(4, 3, "relu")), 1))
-                .hasMessageContaining("comes after flatten");
+                .hasMessageContaining("comes after the network became flat");
+        assertThatThrownBy(() -> new NetworkSpec(shape, 2,
+                List.of(LayerSpec.gap(), LayerSpec.batchnorm(null)), 1))
+                .hasMessageContaining("only dense and dropout layers may follow flatten or gap");
         assertThatThrownBy(() -> new NetworkSpec(shape, 1, List.of(LayerSpec.flatten()), 1))
                 .hasMessageContaining("at least 2 classes");
     }
