@@ -195,7 +195,9 @@ final class TrainingJob {
                 if (cancelled.getAsBoolean()) {
                     throw new JobCancelledException();
                 }
-                double loss = engine.fit(b.features(), b.labels(), b.size());
+                // The schedule is a function of the position in the run: a resumed job continues with the same rates.
+                double rate = request.optimizer().rateAt(epoch - 1 + (double) batch / feeder.batches(), request.epochs());
+                double loss = engine.fit(b.features(), b.labels(), b.size(), rate);
                 lossSum += loss * b.size();
                 seen += b.size();
                 batch++;
