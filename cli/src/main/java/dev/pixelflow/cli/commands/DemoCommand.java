@@ -127,7 +127,6 @@ public final class DemoCommand implements Callable<Integer> {
             if (dev.pixelflow.cli.PixelflowCli.run(ingestArgs.toArray(String[]::new)) != 0) {
                 throw new IllegalStateException("ingest failed");
             }
-            DemoSteps.awaitIngested(clients, topics, Duration.ofMinutes(10));
 
             String preset = shape.channels() == 1 && Math.max(shape.height(), shape.width()) <= 64 ? "small-cnn" : "small-vgg";
             OptimizerSpec optimizer = fashion ? new OptimizerSpec(OptimizerSpec.ADAM, 1e-3) : OptimizerSpec.defaults();
