@@ -69,4 +69,19 @@ class PixelflowCliTest {
         assertThat(PixelflowCli.run("ingest", "--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("Usage: pixelflow ingest");
     }
+
+    @Test
+    void typedOptionsNameTheOptionAndTheValidForms() {
+        assertThat(PixelflowCli.run("ingest", "x", "--size", "64x64")).isEqualTo(2);
+        assertThat(PixelflowCli.run("train", "--timeout", "5 minutes")).isEqualTo(2);
+        assertThat(PixelflowCli.run("eval", "x", "--labels", "dirname")).isEqualTo(2);
+        assertThat(PixelflowCli.run("classify", "x", "--timeout", "soon")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.startsWith("(see:")).toList()).containsExactly(
+                "pixelflow ingest: Invalid value for option '--size': expected HxWxC with C 1 or 3 (e.g. 150x150x3), got '64x64'",
+                "pixelflow train: Invalid value for option '--timeout': expected a duration like 500ms, 30s, 5m or 1h,"
+                        + " got '5 minutes'",
+                "pixelflow eval: Invalid value for option '--labels': expected filename, folder or none, got 'dirname'",
+                "pixelflow classify: Invalid value for option '--timeout': expected a duration like 500ms, 30s, 5m or 1h,"
+                        + " got 'soon'");
+    }
 }

@@ -7,6 +7,7 @@ import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.engine.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
+import dev.pixelflow.cli.data.LabelRule;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.message.TrainingRequest;
@@ -48,10 +49,10 @@ public final class DemoCommand implements Callable<Integer> {
     Path test;
 
     @Option(names = "--labels", defaultValue = "filename", description = "label rule for --data: filename or folder (default ${DEFAULT-VALUE})")
-    String labels;
+    LabelRule labels;
 
     @Option(names = "--size", paramLabel = "HxWxC", description = "input size (default 28x28x1 for Fashion-MNIST, 150x150x3 for --data)")
-    String size;
+    ImageShape size;
 
     @Option(names = "--epochs", description = "epochs (default 3 for Fashion-MNIST, 10 for --data)")
     Integer epochs;
@@ -74,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (fashion && !Files.exists(FASHION_DIR.resolve("train-images-idx3-ubyte.gz"))) {
             throw new IllegalStateException("Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist (or pass --data DIR)");
         }
-        ImageShape shape = ImageShape.parse(size != null ? size : fashion ? "28x28x1" : "150x150x3");
+        ImageShape shape = size != null ? size : fashion ? new ImageShape(28, 28, 1) : new ImageShape(150, 150, 3);
         int epochCount = epochs != null ? epochs : fashion ? 3 : 10;
         Path trainPath = fashion ? FASHION_DIR.resolve("train-images-idx3-ubyte.gz") : data;
         Path testPath = test != null ? test : fashion ? FASHION_DIR.resolve("t10k-images-idx3-ubyte.gz")
@@ -120,7 +121,7 @@ public final class DemoCommand implements Callable<Integer> {
 
             step("ingesting " + trainPath + " at " + shape);
             List<String> ingestArgs = new ArrayList<>(List.of("ingest", trainPath.toString(), "--size", shape.toString(),
-                    "--bootstrap", servers, "--labels", labels));
+                    "--bootstrap", servers, "--labels", labels.name().toLowerCase(java.util.Locale.ROOT)));
             if (!prefix.isEmpty()) {
                 ingestArgs.addAll(List.of("--topic-prefix", prefix));
             }

@@ -25,9 +25,9 @@ final class DemoSteps {
     }
 
     /** Classifies held-out images through classify.requests and writes the report. */
-    static Evaluation evaluate(KafkaClients clients, Topics topics, Path testPath, String labels, String modelRef, int limit,
+    static Evaluation evaluate(KafkaClients clients, Topics topics, Path testPath, LabelRule labels, String modelRef, int limit,
                                Path runDir) throws Exception {
-        ImageSet set = ImageSet.scan(List.of(testPath), LabelRule.parse(labels), null, null);
+        ImageSet set = ImageSet.scan(List.of(testPath), labels, null, null);
         ImageSetSource source = ImageSetSource.sample(set, limit, 42);
         awaitServing(clients, topics, source, modelRef, Duration.ofMinutes(2));
         HeldOutEvaluation.Result result = HeldOutEvaluation.run(clients, topics, source, modelRef, Duration.ofSeconds(60));

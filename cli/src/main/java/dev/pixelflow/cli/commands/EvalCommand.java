@@ -35,7 +35,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--labels", defaultValue = "filename", paramLabel = "RULE",
             description = "where a file's true label comes from: filename (dog.1.jpg -> dog) or folder (cats/x.jpg -> cats); "
                     + "IDX files use their labels file; default ${DEFAULT-VALUE}")
-    String labels;
+    LabelRule labels;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME",
             description = "class names of IDX label indices (default: Fashion-MNIST's for Fashion-MNIST files, else the digits)")
@@ -57,7 +57,7 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        LabelRule rule = LabelRule.parse(labels);
+        LabelRule rule = labels;
         if (rule == LabelRule.NONE) {
             throw new IllegalArgumentException("--labels: evaluation needs labels: filename or folder");
         }

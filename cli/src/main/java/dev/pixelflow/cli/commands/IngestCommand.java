@@ -6,7 +6,6 @@ import dev.pixelflow.cli.Progress;
 import dev.pixelflow.cli.data.ImageSet;
 import dev.pixelflow.cli.data.LabelRule;
 import dev.pixelflow.cli.data.LabeledImage;
-import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.message.MessageHeaders;
@@ -51,13 +50,13 @@ public final class IngestCommand implements Callable<Integer> {
 
     @Option(names = "--labels", defaultValue = "filename", paramLabel = "RULE",
             description = "filename (dog.1.jpg -> dog), folder (cats/x.jpg -> cats) or none; default ${DEFAULT-VALUE}")
-    String labels;
+    LabelRule labels;
 
     @Option(names = "--label", paramLabel = "NAME", description = "one label for every file")
     String fixedLabel;
 
     @Option(names = "--size", paramLabel = "HxWxC", description = "size the worker preprocesses to (default: the worker's, 150x150x3)")
-    String size;
+    ImageShape size;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME", description = "class names of IDX label indices (default: Fashion-MNIST's for Fashion-MNIST files)")
     List<String> classNames;
@@ -74,7 +73,7 @@ public final class IngestCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "2m",
             description = "give up waiting when the ingest worker has taken none of the images for this long (default ${DEFAULT-VALUE})")
-    String timeout;
+    Duration timeout;
 
     @Option(names = "--ingest-group", paramLabel = "GROUP",
             description = "the ingest worker's consumer group to wait for (default: $PIXELFLOW_INGEST_GROUP, then " + DEFAULT_GROUP + ")")
@@ -86,10 +85,8 @@ public final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        LabelRule rule = LabelRule.parse(labels);
-        String targetSize = size == null ? null : ImageShape.parse(size).toString();
-        Duration stall = ConfigSource.parseDuration("--timeout", timeout);
-        ImageSet set = ImageSet.scan(paths, rule, fixedLabel, classNames, limitPerClass);
+        String targetSize = size == null ? null : size.toString();
+        ImageSet set = ImageSet.scan(paths, labels, fixedLabel, classNames, limitPerClass);
         KafkaClients clients = kafka.clients("ingest");
         Topics topics = kafka.topics();
         kafka.ensureTopics(clients, topics);
@@ -170,7 +167,7 @@ public final class IngestCommand implements Callable<Integer> {
             return 1;
         }
         if (landing != null) {
-            IngestLanding.Outcome outcome = landing.await(stall, out);
+            IngestLanding.Outcome outcome = landing.await(timeout, out);
             out.println(outcome.summary());
             outcome.examples().forEach(x -> out.println("  " + x));
             if (outcome.deadLetters() > outcome.examples().size()) {

@@ -34,7 +34,7 @@ public final class ReportCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--labels", defaultValue = "filename", description = "filename or folder (default ${DEFAULT-VALUE})")
-    String labels;
+    LabelRule labels;
 
     @Option(names = "--limit", defaultValue = "500", description = "classify a random sample of at most N images (default ${DEFAULT-VALUE})")
     int limit;
@@ -48,7 +48,7 @@ public final class ReportCommand implements Callable<Integer> {
         Topics topics = kafka.topics();
         ModelVersion version = new ModelCatalog(clients, topics.models.name()).load(ref)
                 .orElseThrow(() -> new IllegalArgumentException("no model version " + ref + " (see: bin/pixelflow models)")).version();
-        ImageSet set = ImageSet.scan(List.of(data), LabelRule.parse(labels), null, null);
+        ImageSet set = ImageSet.scan(List.of(data), labels, null, null);
         HeldOutEvaluation.Result result = HeldOutEvaluation.run(clients, topics, ImageSetSource.sample(set, limit, 42),
                 version.ref(), Duration.ofSeconds(60));
         if (result.report().count() == 0) {
