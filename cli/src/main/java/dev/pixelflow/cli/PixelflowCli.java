@@ -9,13 +9,7 @@ import dev.pixelflow.cli.commands.IngestCommand;
 import dev.pixelflow.cli.commands.UpCommand;
 import dev.pixelflow.cli.commands.ModelsCommand;
 import dev.pixelflow.cli.commands.TrainCommand;
-import dev.pixelflow.cli.convert.DurationConverter;
-import dev.pixelflow.cli.convert.LabelRuleConverter;
-import dev.pixelflow.cli.convert.ShapeConverter;
-import dev.pixelflow.cli.data.LabelRule;
-import dev.pixelflow.common.image.ImageShape;
 import java.io.PrintWriter;
-import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,11 +25,7 @@ public final class PixelflowCli {
     }
 
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new PixelflowCli())
-                // One converter per option type, for every command: the message names the option and the valid forms.
-                .registerConverter(ImageShape.class, new ShapeConverter())
-                .registerConverter(Duration.class, new DurationConverter())
-                .registerConverter(LabelRule.class, new LabelRuleConverter());
+        CommandLine cli = new CommandLine(new PixelflowCli());
         if (args.length == 1 && args[0].equals("--list-commands")) {
             PrintWriter out = new PrintWriter(System.out, true);
             cli.getSubcommands().forEach((name, sub) -> out.printf("  %-40s %s%n", name,

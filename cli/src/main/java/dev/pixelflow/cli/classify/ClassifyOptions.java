@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
+import dev.pixelflow.cli.convert.DurationConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -26,7 +27,7 @@ public final class ClassifyOptions {
     String model;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
-            description = "give up when no answer has arrived for this long, e.g. 30s, 2m (default: ${DEFAULT-VALUE})")
+            description = "give up when no answer has arrived for this long, e.g. 30s, 2m (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     Duration timeout;
 
     public String model() {

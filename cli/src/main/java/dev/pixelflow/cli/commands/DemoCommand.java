@@ -29,6 +29,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import dev.pixelflow.cli.convert.ShapeConverter;
+import dev.pixelflow.cli.convert.LabelRuleConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,10 +50,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--test", paramLabel = "DIR", description = "held-out images (default: the 'test' folder beside --data, or Fashion-MNIST's test file)")
     Path test;
 
-    @Option(names = "--labels", defaultValue = "filename", description = "label rule for --data: filename or folder (default ${DEFAULT-VALUE})")
+    @Option(names = "--labels", defaultValue = "filename", description = "label rule for --data: filename or folder (default ${DEFAULT-VALUE})", converter = LabelRuleConverter.class)
     LabelRule labels;
 
-    @Option(names = "--size", paramLabel = "HxWxC", description = "input size (default 28x28x1 for Fashion-MNIST, 150x150x3 for --data)")
+    @Option(names = "--size", paramLabel = "HxWxC", description = "input size (default 28x28x1 for Fashion-MNIST, 150x150x3 for --data)", converter = ShapeConverter.class)
     ImageShape size;
 
     @Option(names = "--epochs", description = "epochs (default 3 for Fashion-MNIST, 10 for --data)")

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import dev.pixelflow.cli.convert.LabelRuleConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +35,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--labels", defaultValue = "filename", paramLabel = "RULE",
             description = "where a file's true label comes from: filename (dog.1.jpg -> dog) or folder (cats/x.jpg -> cats); "
-                    + "IDX files use their labels file; default ${DEFAULT-VALUE}")
+                    + "IDX files use their labels file; default ${DEFAULT-VALUE}", converter = LabelRuleConverter.class)
     LabelRule labels;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME",

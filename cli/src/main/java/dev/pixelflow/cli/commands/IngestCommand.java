@@ -29,6 +29,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import dev.pixelflow.cli.convert.ShapeConverter;
+import dev.pixelflow.cli.convert.DurationConverter;
+import dev.pixelflow.cli.convert.LabelRuleConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,13 +52,13 @@ public final class IngestCommand implements Callable<Integer> {
     List<Path> paths;
 
     @Option(names = "--labels", defaultValue = "filename", paramLabel = "RULE",
-            description = "filename (dog.1.jpg -> dog), folder (cats/x.jpg -> cats) or none; default ${DEFAULT-VALUE}")
+            description = "filename (dog.1.jpg -> dog), folder (cats/x.jpg -> cats) or none; default ${DEFAULT-VALUE}", converter = LabelRuleConverter.class)
     LabelRule labels;
 
     @Option(names = "--label", paramLabel = "NAME", description = "one label for every file")
     String fixedLabel;
 
-    @Option(names = "--size", paramLabel = "HxWxC", description = "size the worker preprocesses to (default: the worker's, 150x150x3)")
+    @Option(names = "--size", paramLabel = "HxWxC", description = "size the worker preprocesses to (default: the worker's, 150x150x3)", converter = ShapeConverter.class)
     ImageShape size;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME", description = "class names of IDX label indices (default: Fashion-MNIST's for Fashion-MNIST files)")
@@ -72,7 +75,7 @@ public final class IngestCommand implements Callable<Integer> {
     boolean noWait;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "2m",
-            description = "give up waiting when the ingest worker has taken none of the images for this long (default ${DEFAULT-VALUE})")
+            description = "give up waiting when the ingest worker has taken none of the images for this long (default ${DEFAULT-VALUE})", converter = DurationConverter.class)
     Duration timeout;
 
     @Option(names = "--ingest-group", paramLabel = "GROUP",

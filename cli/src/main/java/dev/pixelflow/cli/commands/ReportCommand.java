@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import dev.pixelflow.cli.convert.LabelRuleConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,7 +34,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR|IDX", description = "labelled images to classify")
     Path data;
 
-    @Option(names = "--labels", defaultValue = "filename", description = "filename or folder (default ${DEFAULT-VALUE})")
+    @Option(names = "--labels", defaultValue = "filename", description = "filename or folder (default ${DEFAULT-VALUE})", converter = LabelRuleConverter.class)
     LabelRule labels;
 
     @Option(names = "--limit", defaultValue = "500", description = "classify a random sample of at most N images (default ${DEFAULT-VALUE})")

@@ -17,6 +17,8 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import dev.pixelflow.cli.convert.ShapeConverter;
+import dev.pixelflow.cli.convert.DurationConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,7 +33,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "classifier", description = "model name (default ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--size", defaultValue = "150x150x3", paramLabel = "HxWxC", description = "input size; the data must be ingested at it (default ${DEFAULT-VALUE})")
+    @Option(names = "--size", defaultValue = "150x150x3", paramLabel = "HxWxC", description = "input size; the data must be ingested at it (default ${DEFAULT-VALUE})", converter = ShapeConverter.class)
     ImageShape size;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "network preset: small-vgg or small-cnn (default: small-cnn for 1-channel inputs up to 64 px, else small-vgg)")
@@ -71,7 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-follow", description = "send the request and exit")
     boolean noFollow;
 
-    @Option(names = "--timeout", defaultValue = "24h", description = "give up following after this long (default ${DEFAULT-VALUE})")
+    @Option(names = "--timeout", defaultValue = "24h", description = "give up following after this long (default ${DEFAULT-VALUE})", converter = DurationConverter.class)
     Duration timeout;
 
     @Override
