@@ -2,6 +2,12 @@ package dev.pixelflow.bench;
 
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The command line of {@code pixelflow bench}: which benchmark, and how.
@@ -54,28 +60,44 @@ public record BenchArgs(String bench, boolean quick, boolean json) {
 
     /** Parses {@code BENCH [--quick] [--json]} in any order; anything else is a {@link UsageException}. */
     public static BenchArgs parse(String... args) {
-        String bench = null;
-        boolean quick = false;
-        boolean json = false;
-        for (String raw : args) {
-            String a = raw.trim();
-            switch (a) {
-                case "--quick" -> quick = true;
-                case "--json" -> json = true;
-                default -> {
-                    if (a.startsWith("-")) {
-                        throw new UsageException("unknown option '" + raw + "'; expected --quick or --json");
-                    }
-                    if (bench != null) {
-                        throw new UsageException("one benchmark at a time: got '" + bench + "' and '" + raw + "'");
-                    }
-                    bench = a.toLowerCase(Locale.ROOT);
-                }
+        Spec spec = new Spec();
+        try {
+            // A flag given twice was always accepted; picocli refuses that unless told.
+            new CommandLine(spec).setOverwrittenOptionsAllowed(true).parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            String message = e.getMessage();
+            if (message.startsWith("Missing required parameter")) {
+                message = "which benchmark? expected one of " + String.join(", ", BENCHES);
+            } else if (message.startsWith("Unmatched argument")) {
+                message = "one benchmark at a time: " + message;
             }
+            throw new UsageException(message.replace('\n', ' '));
         }
-        if (bench == null) {
-            throw new UsageException("which benchmark? expected one of " + String.join(", ", BENCHES));
+        return new BenchArgs(spec.bench, spec.quick, spec.json);
+    }
+
+    /** A benchmark's name, in any case; the message lists the valid ones. */
+    static final class BenchName implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String name = value.strip().toLowerCase(Locale.ROOT);
+            if (!BENCHES.contains(name)) {
+                throw new TypeConversionException("unknown benchmark '" + value + "'; expected one of "
+                        + String.join(", ", BENCHES));
+            }
+            return name;
         }
-        return new BenchArgs(bench, quick, json);
+    }
+
+    @Command(name = "pixelflow bench")
+    private static final class Spec {
+        @Parameters(index = "0", paramLabel = "BENCH", converter = BenchName.class)
+        String bench;
+
+        @Option(names = "--quick")
+        boolean quick;
+
+        @Option(names = "--json")
+        boolean json;
     }
 }

@@ -3,7 +3,7 @@ package dev.pixelflow.broker;
 import java.util.List;
 
 /**
- * {@code java -jar pixelflow-broker.jar [--port 9092] [--controller-port 9093] [--data-dir DIR]}; see
+ * {@code java -jar pixelflow-broker.jar [--port 9092] [--controller-port PORT] [--data-dir DIR]}; see
  * {@link BrokerArguments} for the options of one node in a multi-node cluster.
  *
  * <p>Stdout carries exactly one line, {@code pixelflow broker ready: bootstrap=127.0.0.1:PORT data=DIR}, so
@@ -32,11 +32,11 @@ public final class BrokerMain {
         try {
             arguments = BrokerArguments.parse(List.of(args));
         } catch (IllegalArgumentException e) {
-            fail(e.getMessage() + "; " + BrokerArguments.USAGE);
+            fail(e.getMessage() + " (see: bin/pixelflow broker --help)");
             return;
         }
         if (arguments.help()) {
-            System.out.println(BrokerArguments.USAGE);
+            System.out.print(BrokerArguments.usage());
             return;
         }
         EmbeddedKafkaBroker broker;

@@ -20,28 +20,42 @@ class BrokerArgumentsTest {
     @Test
     void acceptsSeparateAndInlineValues() {
         BrokerArguments arguments = BrokerArguments.parse(
-                List.of("--port", "19092", "--controller-port=19093", "--data-dir", "/tmp/pf broker"));
+                List.of("--port", "19092", "--controller-port=19099", "--data-dir", "/tmp/pf broker"));
 
-        assertThat(arguments).isEqualTo(new BrokerArguments(19092, 19093, Path.of("/tmp/pf broker"), false));
+        assertThat(arguments).isEqualTo(new BrokerArguments(19092, 19099, Path.of("/tmp/pf broker"), false));
+    }
+
+    @Test
+    void controllerPortFollowsTheClientPortUnlessGiven() {
+        assertThat(BrokerArguments.parse(List.of("--port", "19094")).controllerPort()).isEqualTo(19095);
+        assertThat(BrokerArguments.parse(List.of("--port", "19094", "--controller-port", "0")).controllerPort()).isZero();
+        assertThat(BrokerArguments.parse(List.of("--port", "0")).controllerPort()).isZero();
+        assertThatThrownBy(() -> BrokerArguments.parse(List.of("--port", "65535")))
+                .hasMessageContaining("give --controller-port");
+        assertThat(BrokerArguments.parse(List.of("--port", "65535", "--controller-port", "65534")).controllerPort())
+                .isEqualTo(65534);
     }
 
     @Test
     void helpWins() {
         assertThat(BrokerArguments.parse(List.of("--port", "1", "--help")).help()).isTrue();
         assertThat(BrokerArguments.parse(List.of("-h")).help()).isTrue();
+        assertThat(BrokerArguments.usage()).contains("--port", "--controller-port", "--data-dir", "--set");
     }
 
     @Test
     void badArgumentsFailWithOneLineNamingTheArgument() {
         assertThatThrownBy(() -> BrokerArguments.parse(List.of("--bogus")))
-                .hasMessage("unknown argument '--bogus'");
+                .hasMessage("Unknown option: '--bogus'");
         assertThatThrownBy(() -> BrokerArguments.parse(List.of("--port")))
-                .hasMessage("--port needs a value");
+                .hasMessageStartingWith("Missing required parameter for option '--port'");
         assertThatThrownBy(() -> BrokerArguments.parse(List.of("--port", "abc")))
-                .hasMessage("--port must be a port number in 1..65535, got 'abc'");
-        assertThatThrownBy(() -> BrokerArguments.parse(List.of("--controller-port", "0")))
-                .hasMessage("--controller-port must be a port number in 1..65535, got '0'");
-        assertThatThrownBy(() -> BrokerArguments.parse(List.of("--port", "9093")))
+                .hasMessage("Invalid value for option '--port': expected a port number in 1..65535, or 0 for a free port,"
+                        + " got 'abc'");
+        assertThatThrownBy(() -> BrokerArguments.parse(List.of("--controller-port", "70000")))
+                .hasMessage("Invalid value for option '--controller-port': expected a port number in 1..65535,"
+                        + " or 0 for a free port, got '70000'");
+        assertThatThrownBy(() -> BrokerArguments.parse(List.of("--port", "9093", "--controller-port", "9093")))
                 .hasMessage("--port and --controller-port must differ, both are 9093");
         assertThatThrownBy(() -> BrokerArguments.parse(List.of("--data-dir", " ")))
                 .hasMessage("--data-dir must not be empty");

@@ -32,19 +32,38 @@ public final class PixelflowCli {
                     String.join(" ", sub.getCommandSpec().usageMessage().description())));
             return 0;
         }
+        String unknown = unknownCommand(cli, args);
+        if (unknown != null) {
+            // Checked before picocli parses: it would let a --help after the unknown word print the top-level help
+            // and exit 0, as if the command existed.
+            cli.getErr().println("pixelflow: unknown command '" + unknown + "'; the commands are "
+                    + String.join(", ", cli.getSubcommands().keySet()));
+            cli.getErr().println("(see: bin/pixelflow --help)");
+            return 2;
+        }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // One clear line; the stack trace only when asked for.
-            commandLine.getErr().println("pixelflow " + commandLine.getCommandName() + ": " + CliErrors.message(e));
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + CliErrors.message(e));
             if (System.getenv("PIXELFLOW_DEBUG") != null) {
                 e.printStackTrace(commandLine.getErr());
             }
             return 1;
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("pixelflow " + e.getCommandLine().getCommandName() + ": " + e.getMessage());
-            e.getCommandLine().getErr().println("(see: bin/pixelflow " + e.getCommandLine().getCommandName() + " --help)");
+            // qualifiedName is "pixelflow" at the top and "pixelflow ingest" for a command: never the name twice.
+            String name = e.getCommandLine().getCommandSpec().qualifiedName();
+            e.getCommandLine().getErr().println(name + ": " + e.getMessage());
+            e.getCommandLine().getErr().println("(see: bin/" + name + " --help)");
             return 2;
         });
         return cli.execute(args);
+    }
+
+    /** The first argument when it is a word that names no command (options are left to picocli), else null. */
+    static String unknownCommand(CommandLine cli, String... args) {
+        if (args.length == 0 || args[0].startsWith("-") || cli.getSubcommands().containsKey(args[0])) {
+            return null;
+        }
+        return args[0];
     }
 }

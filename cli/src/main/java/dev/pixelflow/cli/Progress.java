@@ -16,6 +16,7 @@ public final class Progress {
     private long lastDraw;
     private long done;
     private final long initial;
+    private long lastDrawnDone = -1;
 
     public Progress(PrintStream out, String label, long total) {
         this(out, label, total, 0);
@@ -46,10 +47,14 @@ public final class Progress {
     }
 
     public synchronized void finish() {
-        draw(true);
+        // On a pipe, step() has already printed the line of the last count; the same line twice says nothing.
+        if (terminal || lastDrawnDone != done) {
+            draw(true);
+        }
     }
 
     private void draw(boolean last) {
+        lastDrawnDone = done;
         double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
         double rate = (done - initial) / secs;
         String eta = total > 0 && rate > 0 && done < total ? formatSeconds((total - done) / rate) : "0s";

@@ -15,10 +15,11 @@ import java.util.Properties;
  * </ol>
  *
  * @param externalBootstrap set when an external broker was named
+ * @param externalOrigin    how it was named, for messages: {@code KAFKA_BOOTSTRAP_SERVERS} or {@code -Dkafka.bootstrap.servers}
  * @param mode              how to choose when no external broker was named
  * @param image             Docker image for Testcontainers
  */
-record BrokerSelection(Optional<String> externalBootstrap, Mode mode, String image) {
+record BrokerSelection(Optional<String> externalBootstrap, String externalOrigin, Mode mode, String image) {
     static final String BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS";
     static final String BOOTSTRAP_PROPERTY = "kafka.bootstrap.servers";
     static final String MODE_PROPERTY = "pixelflow.testkit.broker";
@@ -28,8 +29,9 @@ record BrokerSelection(Optional<String> externalBootstrap, Mode mode, String ima
     enum Mode { AUTO, TESTCONTAINERS, EMBEDDED }
 
     static BrokerSelection from(Map<String, String> env, Properties systemProperties) {
-        Optional<String> external = nonBlank(systemProperties.getProperty(BOOTSTRAP_PROPERTY))
-                .or(() -> nonBlank(env.get(BOOTSTRAP_ENV)));
+        Optional<String> fromProperty = nonBlank(systemProperties.getProperty(BOOTSTRAP_PROPERTY));
+        Optional<String> external = fromProperty.or(() -> nonBlank(env.get(BOOTSTRAP_ENV)));
+        String origin = fromProperty.isPresent() ? "-D" + BOOTSTRAP_PROPERTY : BOOTSTRAP_ENV;
         String modeName = nonBlank(systemProperties.getProperty(MODE_PROPERTY)).orElse("auto");
         Mode mode;
         try {
@@ -39,7 +41,7 @@ record BrokerSelection(Optional<String> externalBootstrap, Mode mode, String ima
                     + modeName + "'", e);
         }
         String image = nonBlank(systemProperties.getProperty(IMAGE_PROPERTY)).orElse(DEFAULT_IMAGE);
-        return new BrokerSelection(external, mode, image);
+        return new BrokerSelection(external, origin, mode, image);
     }
 
     private static Optional<String> nonBlank(String value) {

@@ -42,6 +42,8 @@ public final class KafkaTestBroker {
     private static final Pattern TOPIC_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
     private static final int MAX_PREFIX = 200;
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+    /** Admin.close() without a timeout waits for every pending call: forever when the broker never answered. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final String bootstrapServers;
     private final Source source;
@@ -87,7 +89,8 @@ public final class KafkaTestBroker {
                     "partitions must be >= 1, got " + partitions + " for topic '" + name + "'");
         }
         long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
-        try (Admin admin = Admin.create(adminProperties())) {
+        Admin admin = Admin.create(adminProperties());
+        try {
             admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty())))
                     .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             while (!allPartitionsLed(admin, name, partitions)) {
@@ -107,6 +110,8 @@ public final class KafkaTestBroker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topic '" + name + "'", e);
+        } finally {
+            admin.close(CLOSE_TIMEOUT);
         }
     }
 

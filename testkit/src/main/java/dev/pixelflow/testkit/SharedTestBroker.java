@@ -22,6 +22,8 @@ final class SharedTestBroker {
     private static final Logger LOG = LoggerFactory.getLogger(SharedTestBroker.class);
 
     private static KafkaTestBroker broker;
+    /** Why the named external broker cannot be used; kept so every later test fails at once with the same words. */
+    private static IllegalStateException unreachable;
     private static AutoCloseable running;
     private static boolean hookInstalled;
 
@@ -29,6 +31,9 @@ final class SharedTestBroker {
     }
 
     static synchronized KafkaTestBroker get() {
+        if (unreachable != null) {
+            throw new IllegalStateException(unreachable.getMessage());
+        }
         if (broker == null) {
             start(BrokerSelection.from(System.getenv(), System.getProperties()));
         }
@@ -52,7 +57,13 @@ final class SharedTestBroker {
 
     private static void start(BrokerSelection selection) {
         if (selection.externalBootstrap().isPresent()) {
-            broker = new KafkaTestBroker(selection.externalBootstrap().get(), KafkaTestBroker.Source.EXTERNAL);
+            try {
+                broker = ExternalBrokerCheck.connect(selection.externalBootstrap().get(), selection.externalOrigin(),
+                        ExternalBrokerCheck.TIMEOUT);
+            } catch (IllegalStateException e) {
+                unreachable = e;
+                throw e;
+            }
             LOG.info("Tests use the external Kafka broker at {}", broker.bootstrapServers());
             return;
         }

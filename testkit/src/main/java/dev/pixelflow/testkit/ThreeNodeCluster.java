@@ -134,31 +134,38 @@ public final class ThreeNodeCluster implements AutoCloseable {
 
     /** The node id of the active controller (the KRaft quorum leader). */
     public int activeController() {
-        try (Admin admin = admin()) {
+        Admin admin = admin();
+        try {
             return admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot describe the metadata quorum of " + bootstrapServers() + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        } finally {
+            admin.close(KafkaTestBroker.CLOSE_TIMEOUT);
         }
     }
 
     /** Number of brokers the cluster currently lists as registered and alive. */
     public int liveBrokers() {
-        try (Admin admin = admin()) {
+        Admin admin = admin();
+        try {
             return admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
         } catch (ExecutionException | TimeoutException e) {
             return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 0;
+        } finally {
+            admin.close(KafkaTestBroker.CLOSE_TIMEOUT);
         }
     }
 
     /** The smallest ISR over all partitions of {@code topics}: 3 once a restarted node has caught up everywhere. */
     public int minIsr(Collection<String> topics) {
-        try (Admin admin = admin()) {
+        Admin admin = admin();
+        try {
             Map<String, TopicDescription> d = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
             return d.values().stream().flatMap(t -> t.partitions().stream()).mapToInt(p -> p.isr().size()).min()
                     .orElse(0);
@@ -167,12 +174,15 @@ public final class ThreeNodeCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 0;
+        } finally {
+            admin.close(KafkaTestBroker.CLOSE_TIMEOUT);
         }
     }
 
     /** Replication factor of each partition of {@code topic}. */
     public List<Integer> replicationFactors(String topic) {
-        try (Admin admin = admin()) {
+        Admin admin = admin();
+        try {
             TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
             return d.partitions().stream().map(p -> p.replicas().size()).collect(Collectors.toList());
         } catch (ExecutionException | TimeoutException e) {
@@ -180,6 +190,8 @@ public final class ThreeNodeCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        } finally {
+            admin.close(KafkaTestBroker.CLOSE_TIMEOUT);
         }
     }
 

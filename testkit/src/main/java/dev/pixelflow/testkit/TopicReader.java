@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -29,7 +30,8 @@ public final class TopicReader {
         p.put("isolation.level", "read_committed");
         p.put("max.partition.fetch.bytes", 8 * 1024 * 1024);
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        try {
             List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
             c.assign(parts);
@@ -52,6 +54,8 @@ public final class TopicReader {
                 LOG.warn("{}: the consumer returned {} record(s) a second time (same partition and offset); counted once",
                         topic, again);
             }
+        } finally {
+            c.close(CloseOptions.timeout(KafkaTestBroker.CLOSE_TIMEOUT));
         }
         return out;
     }

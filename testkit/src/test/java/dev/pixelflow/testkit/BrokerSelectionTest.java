@@ -14,17 +14,19 @@ class BrokerSelectionTest {
     @Test
     void defaultsToAutoWithTheApacheImage() {
         assertThat(BrokerSelection.from(Map.of(), new Properties()))
-                .isEqualTo(new BrokerSelection(Optional.empty(), BrokerSelection.Mode.AUTO, "apache/kafka:4.1.0"));
+                .isEqualTo(new BrokerSelection(Optional.empty(), "KAFKA_BOOTSTRAP_SERVERS", BrokerSelection.Mode.AUTO, "apache/kafka:4.1.0"));
     }
 
     @Test
     void externalBootstrapFromEnvOrSystemPropertyWhichWins() {
         Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092");
         assertThat(BrokerSelection.from(env, new Properties()).externalBootstrap()).contains("kafka:9092");
+        assertThat(BrokerSelection.from(env, new Properties()).externalOrigin()).isEqualTo("KAFKA_BOOTSTRAP_SERVERS");
 
         Properties properties = new Properties();
         properties.setProperty("kafka.bootstrap.servers", "other:9092");
         assertThat(BrokerSelection.from(env, properties).externalBootstrap()).contains("other:9092");
+        assertThat(BrokerSelection.from(env, properties).externalOrigin()).isEqualTo("-Dkafka.bootstrap.servers");
 
         assertThat(BrokerSelection.from(Map.of("KAFKA_BOOTSTRAP_SERVERS", "  "), new Properties()).externalBootstrap())
                 .isEmpty();

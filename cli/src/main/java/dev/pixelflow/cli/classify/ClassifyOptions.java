@@ -2,7 +2,6 @@ package dev.pixelflow.cli.classify;
 
 import dev.pixelflow.cli.KafkaOptions;
 import dev.pixelflow.common.config.ConfigException;
-import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.topic.Topics;
@@ -10,6 +9,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
+import dev.pixelflow.cli.convert.DurationConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -27,8 +27,8 @@ public final class ClassifyOptions {
     String model;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
-            description = "give up when no answer has arrived for this long, e.g. 30s, 2m (default: ${DEFAULT-VALUE})")
-    String timeout;
+            description = "give up when no answer has arrived for this long, e.g. 30s, 2m (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    Duration timeout;
 
     public String model() {
         if (model != null && !MODEL_REF.matcher(model).matches()) {
@@ -38,11 +38,10 @@ public final class ClassifyOptions {
     }
 
     public Duration timeout() {
-        Duration d = ConfigSource.parseDuration("--timeout", timeout);
-        if (d.isZero()) {
+        if (timeout.isZero()) {
             throw new ConfigException("--timeout must be positive");
         }
-        return d;
+        return timeout;
     }
 
     /** A client for the topics of {@code --topic-prefix}, creating them when missing so no answer can be lost. */

@@ -7,6 +7,7 @@ import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.network.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
+import dev.pixelflow.cli.data.LabelRule;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.message.TrainingRequest;
@@ -28,6 +29,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import dev.pixelflow.cli.convert.ShapeConverter;
+import dev.pixelflow.cli.convert.LabelRuleConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,11 +50,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--test", paramLabel = "DIR", description = "held-out images (default: the 'test' folder beside --data, or Fashion-MNIST's test file)")
     Path test;
 
-    @Option(names = "--labels", defaultValue = "filename", description = "label rule for --data: filename or folder (default ${DEFAULT-VALUE})")
-    String labels;
+    @Option(names = "--labels", defaultValue = "filename", description = "label rule for --data: filename or folder (default ${DEFAULT-VALUE})", converter = LabelRuleConverter.class)
+    LabelRule labels;
 
-    @Option(names = "--size", paramLabel = "HxWxC", description = "input size (default 28x28x1 for Fashion-MNIST, 150x150x3 for --data)")
-    String size;
+    @Option(names = "--size", paramLabel = "HxWxC", description = "input size (default 28x28x1 for Fashion-MNIST, 150x150x3 for --data)", converter = ShapeConverter.class)
+    ImageShape size;
 
     @Option(names = "--epochs", description = "epochs (default 3 for Fashion-MNIST, 10 for --data)")
     Integer epochs;
@@ -74,7 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (fashion && !Files.exists(FASHION_DIR.resolve("train-images-idx3-ubyte.gz"))) {
             throw new IllegalStateException("Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist (or pass --data DIR)");
         }
-        ImageShape shape = ImageShape.parse(size != null ? size : fashion ? "28x28x1" : "150x150x3");
+        ImageShape shape = size != null ? size : fashion ? new ImageShape(28, 28, 1) : new ImageShape(150, 150, 3);
         int epochCount = epochs != null ? epochs : fashion ? 3 : 10;
         Path trainPath = fashion ? FASHION_DIR.resolve("train-images-idx3-ubyte.gz") : data;
         Path testPath = test != null ? test : fashion ? FASHION_DIR.resolve("t10k-images-idx3-ubyte.gz")
@@ -120,14 +123,13 @@ public final class DemoCommand implements Callable<Integer> {
 
             step("ingesting " + trainPath + " at " + shape);
             List<String> ingestArgs = new ArrayList<>(List.of("ingest", trainPath.toString(), "--size", shape.toString(),
-                    "--bootstrap", servers, "--labels", labels));
+                    "--bootstrap", servers, "--labels", labels.name().toLowerCase(java.util.Locale.ROOT)));
             if (!prefix.isEmpty()) {
                 ingestArgs.addAll(List.of("--topic-prefix", prefix));
             }
             if (dev.pixelflow.cli.PixelflowCli.run(ingestArgs.toArray(String[]::new)) != 0) {
                 throw new IllegalStateException("ingest failed");
             }
-            DemoSteps.awaitIngested(clients, topics, Duration.ofMinutes(10));
 
             String preset = shape.channels() == 1 && Math.max(shape.height(), shape.width()) <= 64 ? "small-cnn" : "small-vgg";
             OptimizerSpec optimizer = fashion ? new OptimizerSpec(OptimizerSpec.ADAM, 1e-3) : OptimizerSpec.defaults();

@@ -1,6 +1,5 @@
 package dev.pixelflow.cli.commands;
 
-import dev.pixelflow.cli.Progress;
 import dev.pixelflow.cli.classify.ClassifyClient;
 import dev.pixelflow.cli.classify.ImageSetSource;
 import dev.pixelflow.cli.data.ImageSet;
@@ -15,14 +14,6 @@ import dev.pixelflow.common.topic.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 /** The demo's waiting and measuring steps, kept apart from its orchestration. */
 final class DemoSteps {
@@ -33,43 +24,10 @@ final class DemoSteps {
     record Evaluation(int count, double accuracy, List<String> examples, Path report) {
     }
 
-    /** Waits until the ingest worker's group has committed everything on images.raw, showing progress. */
-    static void awaitIngested(KafkaClients clients, Topics topics, Duration timeout) throws Exception {
-        String group = "pixelflow-ingest";
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = clients.admin()) {
-            List<TopicPartition> parts = admin.describeTopics(List.of(topics.imagesRaw.name())).allTopicNames()
-                    .get(30, TimeUnit.SECONDS).get(topics.imagesRaw.name()).partitions().stream()
-                    .map(p -> new TopicPartition(topics.imagesRaw.name(), p.partition())).collect(Collectors.toList());
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(
-                    parts.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all().get(30, TimeUnit.SECONDS);
-            long total = ends.values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
-            Progress progress = null;
-            long done = 0;
-            while (System.nanoTime() < deadline) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-                long now = parts.stream().mapToLong(tp -> committed.get(tp) == null ? 0 : committed.get(tp).offset()).sum();
-                if (progress == null) {
-                    progress = new Progress(System.out, "ingest worker", total, now);
-                } else {
-                    progress.step(now - done);
-                }
-                done = now;
-                if (done >= total) {
-                    progress.finish();
-                    return;
-                }
-                Thread.sleep(500); // polling the group's progress for the user's progress bar
-            }
-            throw new IllegalStateException("the ingest worker did not finish within " + timeout.toMinutes() + " minutes");
-        }
-    }
-
     /** Classifies held-out images through classify.requests and writes the report. */
-    static Evaluation evaluate(KafkaClients clients, Topics topics, Path testPath, String labels, String modelRef, int limit,
+    static Evaluation evaluate(KafkaClients clients, Topics topics, Path testPath, LabelRule labels, String modelRef, int limit,
                                Path runDir) throws Exception {
-        ImageSet set = ImageSet.scan(List.of(testPath), LabelRule.parse(labels), null, null);
+        ImageSet set = ImageSet.scan(List.of(testPath), labels, null, null);
         ImageSetSource source = ImageSetSource.sample(set, limit, 42);
         awaitServing(clients, topics, source, modelRef, Duration.ofMinutes(2));
         HeldOutEvaluation.Result result = HeldOutEvaluation.run(clients, topics, source, modelRef, Duration.ofSeconds(60));

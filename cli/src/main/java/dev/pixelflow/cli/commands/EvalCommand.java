@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import dev.pixelflow.cli.convert.LabelRuleConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,8 +35,8 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--labels", defaultValue = "filename", paramLabel = "RULE",
             description = "where a file's true label comes from: filename (dog.1.jpg -> dog) or folder (cats/x.jpg -> cats); "
-                    + "IDX files use their labels file; default ${DEFAULT-VALUE}")
-    String labels;
+                    + "IDX files use their labels file; default ${DEFAULT-VALUE}", converter = LabelRuleConverter.class)
+    LabelRule labels;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME",
             description = "class names of IDX label indices (default: Fashion-MNIST's for Fashion-MNIST files, else the digits)")
@@ -57,7 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        LabelRule rule = LabelRule.parse(labels);
+        LabelRule rule = labels;
         if (rule == LabelRule.NONE) {
             throw new IllegalArgumentException("--labels: evaluation needs labels: filename or folder");
         }

@@ -1,5 +1,6 @@
 package dev.pixelflow.cli.commands;
 
+import dev.pixelflow.cli.IngestLanding;
 import dev.pixelflow.cli.KafkaOptions;
 import dev.pixelflow.cli.Progress;
 import dev.pixelflow.cli.data.ImageSet;
@@ -11,6 +12,7 @@ import dev.pixelflow.common.message.MessageHeaders;
 import dev.pixelflow.common.topic.Topics;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +29,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import dev.pixelflow.cli.convert.ShapeConverter;
+import dev.pixelflow.cli.convert.DurationConverter;
+import dev.pixelflow.cli.convert.LabelRuleConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code pixelflow ingest PATH...}: puts images from folders, files or IDX files onto {@code images.raw}. */
+/**
+ * {@code pixelflow ingest PATH...}: puts images from folders, files or IDX files onto {@code images.raw} and, unless
+ * {@code --no-wait}, returns once the ingest worker has made each a tensor or a dead letter, so a {@code train} right
+ * after it sees them all.
+ */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Send images (folders, files, IDX files) to images.raw for the ingest worker.")
 public final class IngestCommand implements Callable<Integer> {
@@ -43,14 +52,14 @@ public final class IngestCommand implements Callable<Integer> {
     List<Path> paths;
 
     @Option(names = "--labels", defaultValue = "filename", paramLabel = "RULE",
-            description = "filename (dog.1.jpg -> dog), folder (cats/x.jpg -> cats) or none; default ${DEFAULT-VALUE}")
-    String labels;
+            description = "filename (dog.1.jpg -> dog), folder (cats/x.jpg -> cats) or none; default ${DEFAULT-VALUE}", converter = LabelRuleConverter.class)
+    LabelRule labels;
 
     @Option(names = "--label", paramLabel = "NAME", description = "one label for every file")
     String fixedLabel;
 
-    @Option(names = "--size", paramLabel = "HxWxC", description = "size the worker preprocesses to (default: the worker's, 150x150x3)")
-    String size;
+    @Option(names = "--size", paramLabel = "HxWxC", description = "size the worker preprocesses to (default: the worker's, 150x150x3)", converter = ShapeConverter.class)
+    ImageShape size;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME", description = "class names of IDX label indices (default: Fashion-MNIST's for Fashion-MNIST files)")
     List<String> classNames;
@@ -58,16 +67,35 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--source", paramLabel = "NAME", description = "value of the 'source' header (default: the path given)")
     String source;
 
+    @Option(names = "--limit-per-class", paramLabel = "N", defaultValue = "0",
+            description = "only the first N images of each class, in natural order of file names (cat.0.jpg, cat.1.jpg, ..., cat.10.jpg); default all")
+    int limitPerClass;
+
+    @Option(names = "--no-wait", description = "return once the images are sent, without waiting for the ingest worker")
+    boolean noWait;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "2m",
+            description = "give up waiting when the ingest worker has taken none of the images for this long (default ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    Duration timeout;
+
+    @Option(names = "--ingest-group", paramLabel = "GROUP",
+            description = "the ingest worker's consumer group to wait for (default: $PIXELFLOW_INGEST_GROUP, then " + DEFAULT_GROUP + ")")
+    String ingestGroup;
+
+    /** The ingest worker's default group (IngestSettings, PIXELFLOW_INGEST_GROUP); the CLI does not depend on the worker. */
+    static final String DEFAULT_GROUP = "pixelflow-ingest";
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        LabelRule rule = LabelRule.parse(labels);
-        String targetSize = size == null ? null : ImageShape.parse(size).toString();
-        ImageSet set = ImageSet.scan(paths, rule, fixedLabel, classNames);
+        String targetSize = size == null ? null : size.toString();
+        ImageSet set = ImageSet.scan(paths, labels, fixedLabel, classNames, limitPerClass);
         KafkaClients clients = kafka.clients("ingest");
         Topics topics = kafka.topics();
         kafka.ensureTopics(clients, topics);
         String topic = topics.imagesRaw.name();
+        String group = ingestGroup != null ? ingestGroup : kafka.source().string("PIXELFLOW_INGEST_GROUP", DEFAULT_GROUP);
+        IngestLanding landing = noWait ? null : IngestLanding.begin(clients, topic, topics.imagesDlq.name(), group);
         AtomicInteger sent = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         AtomicReference<String> firstFailure = new AtomicReference<>();
@@ -110,6 +138,9 @@ public final class IngestCommand implements Callable<Integer> {
                 producer.send(new ProducerRecord<>(topic, null, img.id(), img.bytes(), headers), (md, e) -> {
                     if (e == null) {
                         sent.incrementAndGet();
+                        if (landing != null) {
+                            landing.written(md.partition(), md.offset());
+                        }
                     } else {
                         failed.incrementAndGet();
                         firstFailure.compareAndSet(null, img.id() + ": " + e.getMessage());
@@ -137,6 +168,14 @@ public final class IngestCommand implements Callable<Integer> {
         if (sent.get() == 0) {
             System.err.println("pixelflow ingest: nothing was sent" + (failed.get() > 0 ? ": " + firstFailure.get() : ""));
             return 1;
+        }
+        if (landing != null) {
+            IngestLanding.Outcome outcome = landing.await(timeout, out);
+            out.println(outcome.summary());
+            outcome.examples().forEach(x -> out.println("  " + x));
+            if (outcome.deadLetters() > outcome.examples().size()) {
+                out.printf("  ... and %d more on %s%n", outcome.deadLetters() - outcome.examples().size(), topics.imagesDlq.name());
+            }
         }
         return failed.get() > 0 ? 1 : 0;
     }

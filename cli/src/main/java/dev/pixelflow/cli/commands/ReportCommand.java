@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import dev.pixelflow.cli.convert.LabelRuleConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,8 +34,8 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR|IDX", description = "labelled images to classify")
     Path data;
 
-    @Option(names = "--labels", defaultValue = "filename", description = "filename or folder (default ${DEFAULT-VALUE})")
-    String labels;
+    @Option(names = "--labels", defaultValue = "filename", description = "filename or folder (default ${DEFAULT-VALUE})", converter = LabelRuleConverter.class)
+    LabelRule labels;
 
     @Option(names = "--limit", defaultValue = "500", description = "classify a random sample of at most N images (default ${DEFAULT-VALUE})")
     int limit;
@@ -48,7 +49,7 @@ public final class ReportCommand implements Callable<Integer> {
         Topics topics = kafka.topics();
         ModelVersion version = new ModelCatalog(clients, topics.models.name()).load(ref)
                 .orElseThrow(() -> new IllegalArgumentException("no model version " + ref + " (see: bin/pixelflow models)")).version();
-        ImageSet set = ImageSet.scan(List.of(data), LabelRule.parse(labels), null, null);
+        ImageSet set = ImageSet.scan(List.of(data), labels, null, null);
         HeldOutEvaluation.Result result = HeldOutEvaluation.run(clients, topics, ImageSetSource.sample(set, limit, 42),
                 version.ref(), Duration.ofSeconds(60));
         if (result.report().count() == 0) {

@@ -9,6 +9,7 @@ import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.topic.Topics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -16,6 +17,8 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import dev.pixelflow.cli.convert.ShapeConverter;
+import dev.pixelflow.cli.convert.DurationConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,8 +33,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "classifier", description = "model name (default ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--size", defaultValue = "150x150x3", paramLabel = "HxWxC", description = "input size; the data must be ingested at it (default ${DEFAULT-VALUE})")
-    String size;
+    @Option(names = "--size", defaultValue = "150x150x3", paramLabel = "HxWxC", description = "input size; the data must be ingested at it (default ${DEFAULT-VALUE})", converter = ShapeConverter.class)
+    ImageShape size;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "network preset: small-vgg or small-cnn (default: small-cnn for 1-channel inputs up to 64 px, else small-vgg)")
     String preset;
@@ -70,12 +73,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-follow", description = "send the request and exit")
     boolean noFollow;
 
-    @Option(names = "--timeout", defaultValue = "24h", description = "give up following after this long (default ${DEFAULT-VALUE})")
-    String timeout;
+    @Option(names = "--timeout", defaultValue = "24h", description = "give up following after this long (default ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    Duration timeout;
 
     @Override
     public Integer call() throws Exception {
-        ImageShape shape = ImageShape.parse(size);
+        ImageShape shape = size;
         String presetName = preset != null ? preset
                 : shape.channels() == 1 && Math.max(shape.height(), shape.width()) <= 64 ? "small-cnn" : "small-vgg";
         if (!NetworkSpec.presetNames().contains(presetName)) {
@@ -106,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (follower == null) {
                 return 0;
             }
-            return follower.follow(System.out, dev.pixelflow.common.config.ConfigSource.parseDuration("--timeout", timeout))
+            return follower.follow(System.out, timeout)
                     .published() ? 0 : 1;
         }
     }

@@ -13,6 +13,9 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -46,6 +49,19 @@ public final class ImageSet {
      * @param classNames  names for IDX label indices, or null for the file's defaults
      */
     public static ImageSet scan(List<Path> paths, LabelRule rule, String fixedLabel, List<String> classNames) throws IOException {
+        return scan(paths, rule, fixedLabel, classNames, 0);
+    }
+
+    /**
+     * As {@link #scan(List, LabelRule, String, List)}, keeping only the first {@code limitPerClass} images of each
+     * label (0 = all), in the order of the paths given and, within a folder, natural order of file names
+     * ({@code cat.2.jpg} before {@code cat.10.jpg}), as the Dogs vs. Cats tutorial picks its subset.
+     */
+    public static ImageSet scan(List<Path> paths, LabelRule rule, String fixedLabel, List<String> classNames, int limitPerClass)
+            throws IOException {
+        if (limitPerClass < 0) {
+            throw new IllegalArgumentException("--limit-per-class must be positive, got " + limitPerClass);
+        }
         ImageSet set = new ImageSet();
         for (Path p : paths) {
             if (!Files.exists(p)) {
@@ -59,7 +75,23 @@ public final class ImageSet {
                 set.entries.add(new FileEntry(p, fixedLabel != null ? fixedLabel : rule.labelOf(p)));
             }
         }
+        if (limitPerClass > 0) {
+            set.keepFirstPerClass(limitPerClass);
+        }
         return set;
+    }
+
+    private void keepFirstPerClass(int limit) {
+        Map<String, Integer> taken = new HashMap<>();
+        entries.removeIf(e -> taken.merge(String.valueOf(labelOf(e)), 1, Integer::sum) > limit);
+    }
+
+    private static String labelOf(Entry e) {
+        if (e instanceof FileEntry f) {
+            return f.label();
+        }
+        IdxEntry x = (IdxEntry) e;
+        return x.labels() == null ? null : Integer.toString(x.labels()[x.index()] & 0xFF);
     }
 
     private void walk(Path root, LabelRule rule, String fixedLabel) throws IOException {
@@ -81,7 +113,7 @@ public final class ImageSet {
                 return FileVisitResult.CONTINUE;
             }
         });
-        Collections.sort(files);
+        files.sort(Comparator.comparing(Path::toString, NaturalOrder.INSTANCE));
         for (Path f : files) {
             if (IdxFiles.isImagesFile(f)) {
                 addIdx(f, null);

@@ -11,7 +11,7 @@ public enum LabelRule {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--labels: expected filename, folder or none, got '" + s + "'");
+            throw new IllegalArgumentException("expected filename, folder or none, got '" + s + "'");
         }
     }
 
