@@ -1,5 +1,6 @@
 package dev.pixelflow.trainer;
 
+import dev.pixelflow.common.topic.ConsumerGroups;
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, 
     public static TrainerSettings from(ConfigSource src) {
         return new TrainerSettings(
                 Path.of(src.string("PIXELFLOW_STATE_DIR", ".pixelflow/trainer")),
-                src.string("PIXELFLOW_TRAINER_GROUP", "pixelflow-trainer"),
+                src.string(ConsumerGroups.TRAINER_VARIABLE, ConsumerGroups.TRAINER),
                 memoryBudget(src),
                 src.duration("PIXELFLOW_PROGRESS_INTERVAL", Duration.ofSeconds(2)),
                 src.duration("PIXELFLOW_FAULT_PUBLISH_HOLD", Duration.ZERO));

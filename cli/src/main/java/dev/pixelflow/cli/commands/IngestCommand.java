@@ -1,5 +1,6 @@
 package dev.pixelflow.cli.commands;
 
+import dev.pixelflow.common.topic.ConsumerGroups;
 import dev.pixelflow.cli.IngestLanding;
 import dev.pixelflow.cli.KafkaOptions;
 import dev.pixelflow.cli.Progress;
@@ -79,11 +80,8 @@ public final class IngestCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--ingest-group", paramLabel = "GROUP",
-            description = "the ingest worker's consumer group to wait for (default: $PIXELFLOW_INGEST_GROUP, then " + DEFAULT_GROUP + ")")
+            description = "the ingest worker's consumer group to wait for (default: $" + ConsumerGroups.INGEST_VARIABLE + ", then " + ConsumerGroups.INGEST + ")")
     String ingestGroup;
-
-    /** The ingest worker's default group (IngestSettings, PIXELFLOW_INGEST_GROUP); the CLI does not depend on the worker. */
-    static final String DEFAULT_GROUP = "pixelflow-ingest";
 
     @Override
     public Integer call() throws Exception {
@@ -94,7 +92,7 @@ public final class IngestCommand implements Callable<Integer> {
         Topics topics = kafka.topics();
         kafka.ensureTopics(clients, topics);
         String topic = topics.imagesRaw.name();
-        String group = ingestGroup != null ? ingestGroup : kafka.source().string("PIXELFLOW_INGEST_GROUP", DEFAULT_GROUP);
+        String group = ingestGroup != null ? ingestGroup : kafka.source().string(ConsumerGroups.INGEST_VARIABLE, ConsumerGroups.INGEST);
         IngestLanding landing = noWait ? null : IngestLanding.begin(clients, topic, topics.imagesDlq.name(), group);
         AtomicInteger sent = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
