@@ -5,7 +5,6 @@ import dev.pixelflow.common.config.ConfigSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +21,7 @@ import java.util.regex.Pattern;
 public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, Duration progressEvery,
                               Duration publishHold) {
     static final String BUDGET = "PIXELFLOW_MEMORY_BUDGET";
-    static final String BUDGET_MB = "PIXELFLOW_MEMORY_BUDGET_MB";
+    static final String DEFAULT_BUDGET = "4g";
     static final long MIN_BUDGET = 64L * 1024;
     static final long MAX_BUDGET = 1L << 40;
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)i?b?");
@@ -42,17 +41,9 @@ public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, 
                 src.duration("PIXELFLOW_FAULT_PUBLISH_HOLD", Duration.ZERO));
     }
 
-    /** PIXELFLOW_MEMORY_BUDGET (a size: 512k, 64m, 4g) or the older PIXELFLOW_MEMORY_BUDGET_MB; never both. */
+    /** PIXELFLOW_MEMORY_BUDGET: a size (512k, 64m, 4g). */
     static long memoryBudget(ConfigSource src) {
-        Optional<String> size = src.optional(BUDGET);
-        if (size.isEmpty()) {
-            return src.longIn(BUDGET_MB, 4096, 16, 1 << 20) * 1024 * 1024;
-        }
-        if (src.optional(BUDGET_MB).isPresent()) {
-            throw new ConfigException(BUDGET + " and " + BUDGET_MB + " are both set; set only one (" + BUDGET
-                    + " takes a size like 512k, 64m or 4g)");
-        }
-        return parseSize(BUDGET, size.get(), MIN_BUDGET, MAX_BUDGET);
+        return parseSize(BUDGET, src.string(BUDGET, DEFAULT_BUDGET), MIN_BUDGET, MAX_BUDGET);
     }
 
     /** A byte size: digits with an optional k, m, g or t suffix (binary units; "b", "ib" and case are ignored). */
