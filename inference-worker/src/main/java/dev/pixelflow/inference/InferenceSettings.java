@@ -4,7 +4,6 @@ import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.image.ImageLimits;
 import dev.pixelflow.common.worker.ThreadNice;
-import java.time.Duration;
 
 /**
  * The inference worker's own settings, with their defaults in one place.
@@ -19,10 +18,9 @@ import java.time.Duration;
  * @param requireModel   /health reports DOWN while no model is loaded (for orchestrators that route traffic)
  * @param pinnedModels   engines of pinned, non-current versions kept loaded (least recently used goes first)
  * @param limits         encoded size and pixel bounds for request images
- * @param swapHold       fault tests only: a loaded newer version waits this long before it is swapped in (zero)
  */
 public record InferenceSettings(String groupId, int decodeThreads, int decodeNice, int batchSize, int maxPollRecords, ModelRef defaultModel,
-                                boolean requireModel, int pinnedModels, ImageLimits limits, Duration swapHold) {
+                                boolean requireModel, int pinnedModels, ImageLimits limits) {
 
     public InferenceSettings {
         if (groupId == null || groupId.isBlank()) {
@@ -51,7 +49,6 @@ public record InferenceSettings(String groupId, int decodeThreads, int decodeNic
                 src.bool("PIXELFLOW_REQUIRE_MODEL", false),
                 src.intIn("PIXELFLOW_PINNED_MODELS", 3, 1, 100),
                 new ImageLimits(src.intIn("PIXELFLOW_MAX_IMAGE_BYTES", defaults.maxEncodedBytes(), 1, Integer.MAX_VALUE),
-                        src.longIn("PIXELFLOW_MAX_IMAGE_PIXELS", defaults.maxPixels(), 1, 1L << 40)),
-                src.duration("PIXELFLOW_FAULT_SWAP_HOLD", Duration.ZERO));
+                        src.longIn("PIXELFLOW_MAX_IMAGE_PIXELS", defaults.maxPixels(), 1, 1L << 40)));
     }
 }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A trainer is SIGKILLed three times during one job that publishes an intermediate version every
  * {@value #PUBLISH_EVERY} epochs: somewhere in the epoch after the first, inside the transaction that publishes the
  * version after epoch 4, and inside the one that publishes the final version (the trainer holds its publish
- * transactions open for {@value #PUBLISH_HOLD} here, so the kill is aimed, not hoped for), and restarted each time.
+ * transactions open for 3 s here, through {@link HeldPublishTrainerMain}, so the kill is aimed, not hoped for), and restarted each time.
  * The job resumes from its checkpoint; every version it asks for is out exactly once (one whose publish was killed
  * is published on resume) and no reader ever sees a broken version.
  */
@@ -45,7 +45,7 @@ class TrainerCrashIT {
     private static final int EPOCHS = 6;
     private static final int PUBLISH_EVERY = 2;
     private static final long SEED = 90L;
-    private static final String PUBLISH_HOLD = "3s";
+    private static final Duration PUBLISH_HOLD = Duration.ofSeconds(3);
 
     @Test
     void aTrainerKilledMidEpochAndMidPublishResumesAndNoVersionIsBroken(KafkaTestBroker broker) throws Exception {
@@ -69,9 +69,8 @@ class TrainerCrashIT {
         Path state = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "trainer-state-");
         Random random = new Random(SEED);
         long recovery = -1;
-        try (JavaProcess trainer = Workers.trainer(Scenarios.LOGS, Workers.env(bootstrap, prefix, "trainer",
-                "PIXELFLOW_STATE_DIR", state.toString(), "PIXELFLOW_TRAINER_GROUP", prefix + "trainer",
-                "PIXELFLOW_FAULT_PUBLISH_HOLD", PUBLISH_HOLD));
+        try (JavaProcess trainer = Workers.trainerHoldingPublishes(Scenarios.LOGS, Workers.env(bootstrap, prefix, "trainer",
+                "PIXELFLOW_STATE_DIR", state.toString(), "PIXELFLOW_TRAINER_GROUP", prefix + "trainer"), PUBLISH_HOLD);
              OutputWatch metrics = new OutputWatch(bootstrap, List.of(topics.trainingMetrics.name()));
              Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             Jobs.send(bootstrap, topics, Jobs.request(jobId, EPOCHS, new PublishPolicy(PUBLISH_EVERY, false), LAYERS));

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * An ingest and an inference worker work through a backlog each; both are SIGKILLed {@value #KILLS} times at
  * random points (so the kill lands mid-transaction for ingest and mid-batch for inference; the second inference
  * kill lands after version 2 is loaded and before it is swapped in, a window the worker holds open for
- * {@value #SWAP_HOLD} here) and restarted at once
+ * 2 s here through {@link HeldSwapInferenceMain}) and restarted at once
  * under the same instance id: nothing is lost, nothing is duplicated. 10 % of the inputs are poison, so the error
  * paths are crossed by kills too.
  */
@@ -34,7 +34,7 @@ class WorkerCrashIT {
     private static final int KILLS = 3;
     private static final long SEED = 8L;
     private static final int SWAP_KILL = 2;
-    private static final String SWAP_HOLD = "2s";
+    private static final Duration SWAP_HOLD = Duration.ofSeconds(2);
 
     @Test
     void killedWorkersNeitherLoseNorDuplicate(KafkaTestBroker broker) throws Exception {
@@ -56,9 +56,8 @@ class WorkerCrashIT {
         List<Long> inferenceRecoveries = new ArrayList<>();
         try (JavaProcess ingest = Workers.ingest(Scenarios.LOGS, Workers.env(bootstrap, prefix, "ingest",
                      "PIXELFLOW_INGEST_BATCH", "64"));
-             JavaProcess inference = Workers.inference(Scenarios.LOGS, Workers.env(bootstrap, prefix, "inference",
-                     "PIXELFLOW_INFERENCE_MAX_POLL", "64", "PIXELFLOW_BATCH_SIZE", "16",
-                     "PIXELFLOW_FAULT_SWAP_HOLD", SWAP_HOLD));
+             JavaProcess inference = Workers.inferenceHoldingSwaps(Scenarios.LOGS, Workers.env(bootstrap, prefix, "inference",
+                     "PIXELFLOW_INFERENCE_MAX_POLL", "64", "PIXELFLOW_BATCH_SIZE", "16"), SWAP_HOLD);
              OutputWatch tensors = new OutputWatch(bootstrap, List.of(topics.tensors.name(), topics.imagesDlq.name()));
              OutputWatch answers = new OutputWatch(bootstrap, List.of(topics.classifyResults.name()))) {
             // Each worker's kills run on their own thread: the two work at different speeds, and each must be

@@ -2,6 +2,7 @@ package dev.pixelflow.trainer;
 
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
+import dev.pixelflow.common.config.ConsumerGroups;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -15,11 +16,11 @@ import java.util.regex.Pattern;
  * @param memoryBudget   bytes of uint8 pixels the trainer holds in memory; a larger dataset is streamed from
  *                       {@code tensors} each epoch through a shuffle buffer instead of being held
  * @param progressEvery  how often PROGRESS events go to training.metrics while an epoch runs
- * @param publishHold    for fault tests only: how long each publish transaction stays open, its records sent,
- *                       before it commits, so that a kill can be aimed inside it (zero, the default, in service)
+ * @param ingestGroupId  the ingest workers' group: a job that takes its dataset while this group is behind
+ *                       {@code images.raw} warns that it trains on part of the data
  */
 public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, Duration progressEvery,
-                              Duration publishHold) {
+                              String ingestGroupId) {
     static final String BUDGET = "PIXELFLOW_MEMORY_BUDGET";
     static final String DEFAULT_BUDGET = "4g";
     static final long MIN_BUDGET = 64L * 1024;
@@ -38,7 +39,7 @@ public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, 
                 src.string("PIXELFLOW_TRAINER_GROUP", "pixelflow-trainer"),
                 memoryBudget(src),
                 src.duration("PIXELFLOW_PROGRESS_INTERVAL", Duration.ofSeconds(2)),
-                src.duration("PIXELFLOW_FAULT_PUBLISH_HOLD", Duration.ZERO));
+                ConsumerGroups.ingest(src));
     }
 
     /** PIXELFLOW_MEMORY_BUDGET: a size (512k, 64m, 4g). */
