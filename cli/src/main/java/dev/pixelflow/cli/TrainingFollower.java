@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Follows one job on {@code training.metrics}: positioned at the end before the request is sent, so nothing of
- * the job is missed; prints an epoch progress bar and one line per epoch until PUBLISHED or FAILED.
+ * the job is missed; prints an epoch progress bar, one line per epoch and any warning until PUBLISHED or FAILED.
  */
 public final class TrainingFollower implements AutoCloseable {
     /** How the job ended: published version, or the failure message. */
@@ -78,6 +78,7 @@ public final class TrainingFollower implements AutoCloseable {
                                 m.epoch(), e.epochs(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.seconds(),
                                 m.imagesPerSecond());
                     }
+                    case WARNING -> out.printf("warning: %s%n", e.message());
                     case INTERIM -> out.printf("published %s (after epoch %d; training goes on)%n", e.message(), e.epoch());
                     case PUBLISHED -> {
                         out.printf("published %s%n", e.message());

@@ -1,11 +1,11 @@
 package dev.pixelflow.inference;
 
-import dev.pixelflow.common.topic.ConsumerGroups;
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.image.ImageLimits;
 import dev.pixelflow.imaging.ThreadNice;
 import java.time.Duration;
+import dev.pixelflow.imaging.ThreadNice;
 
 /**
  * The inference worker's own settings, with their defaults in one place.
@@ -20,10 +20,9 @@ import java.time.Duration;
  * @param requireModel   /health reports DOWN while no model is loaded (for orchestrators that route traffic)
  * @param pinnedModels   engines of pinned, non-current versions kept loaded (least recently used goes first)
  * @param limits         encoded size and pixel bounds for request images
- * @param swapHold       fault tests only: a loaded newer version waits this long before it is swapped in (zero)
  */
 public record InferenceSettings(String groupId, int decodeThreads, int decodeNice, int batchSize, int maxPollRecords, ModelRef defaultModel,
-                                boolean requireModel, int pinnedModels, ImageLimits limits, Duration swapHold) {
+                                boolean requireModel, int pinnedModels, ImageLimits limits) {
 
     public InferenceSettings {
         if (groupId == null || groupId.isBlank()) {
@@ -43,7 +42,7 @@ public record InferenceSettings(String groupId, int decodeThreads, int decodeNic
             }
         }
         return new InferenceSettings(
-                src.string(ConsumerGroups.INFERENCE_VARIABLE, ConsumerGroups.INFERENCE),
+                src.string("PIXELFLOW_INFERENCE_GROUP", "pixelflow-inference"),
                 src.intIn("PIXELFLOW_DECODE_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256),
                 src.intIn("PIXELFLOW_DECODE_NICE", ThreadNice.MAX, 0, ThreadNice.MAX),
                 src.intIn("PIXELFLOW_BATCH_SIZE", 32, 1, 4096),
@@ -52,7 +51,6 @@ public record InferenceSettings(String groupId, int decodeThreads, int decodeNic
                 src.bool("PIXELFLOW_REQUIRE_MODEL", false),
                 src.intIn("PIXELFLOW_PINNED_MODELS", 3, 1, 100),
                 new ImageLimits(src.intIn("PIXELFLOW_MAX_IMAGE_BYTES", defaults.maxEncodedBytes(), 1, Integer.MAX_VALUE),
-                        src.longIn("PIXELFLOW_MAX_IMAGE_PIXELS", defaults.maxPixels(), 1, 1L << 40)),
-                src.duration("PIXELFLOW_FAULT_SWAP_HOLD", Duration.ZERO));
+                        src.longIn("PIXELFLOW_MAX_IMAGE_PIXELS", defaults.maxPixels(), 1, 1L << 40)));
     }
 }

@@ -5,6 +5,8 @@ import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.imaging.ThreadNice;
+import dev.pixelflow.common.worker.FaultHook;
+import dev.pixelflow.imaging.ThreadNice;
 import dev.pixelflow.common.worker.TransactionalLoop;
 import dev.pixelflow.common.worker.Worker;
 import dev.pixelflow.common.worker.WorkerContext;
@@ -57,10 +59,17 @@ public final class InferenceWorker implements Worker {
     private KafkaConsumer<String, byte[]> consumer;
     private Thread loopThread;
     private KafkaClientMetrics consumerMetrics;
+    private final FaultHook beforeSwap;
 
     public InferenceWorker(WorkerContext ctx, InferenceSettings settings) {
+        this(ctx, settings, FaultHook.NONE);
+    }
+
+    /** @param beforeSwap called when a newer version of a served model is loaded, before it is swapped in */
+    public InferenceWorker(WorkerContext ctx, InferenceSettings settings, FaultHook beforeSwap) {
         this.ctx = ctx;
         this.settings = settings;
+        this.beforeSwap = beforeSwap;
     }
 
     @Override
@@ -83,7 +92,7 @@ public final class InferenceWorker implements Worker {
 
         EngineModelLoader loader = new EngineModelLoader();
         ModelCatalog catalog = new ModelCatalog(ctx.clients(), modelsTopic);
-        store = new ModelStore(loader, catalog::load, ctx.metrics(), settings.swapHold());
+        store = new ModelStore(loader, catalog::load, ctx.metrics(), beforeSwap);
         follower = new ModelFollower(ctx.clients().consumer(null, true, new StringDeserializer(), new ByteArrayDeserializer()),
                 modelsTopic, store);
         engines = new EngineThread();

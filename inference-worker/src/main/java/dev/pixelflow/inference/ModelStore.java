@@ -2,6 +2,7 @@ package dev.pixelflow.inference;
 
 import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.model.ModelCatalog;
+import dev.pixelflow.common.worker.FaultHook;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +58,7 @@ public final class ModelStore implements AutoCloseable {
     private final Object lifecycle = new Object();
     /** Follower thread only: the newest version per name seen before catching up. */
     private final Map<String, Published> beforeCatchUp = new HashMap<>();
-    private final Duration swapHold;
+    private final FaultHook beforeSwap;
     private volatile boolean caughtUp;
     private boolean closed;
 
@@ -66,16 +67,16 @@ public final class ModelStore implements AutoCloseable {
      *                when the newest of a name cannot be loaded and nothing of that name is served yet
      */
     public ModelStore(ModelLoader loader, Function<String, Optional<ModelCatalog.Loaded>> catalog, MeterRegistry metrics) {
-        this(loader, catalog, metrics, Duration.ZERO);
+        this(loader, catalog, metrics, FaultHook.NONE);
     }
 
     /**
-     * @param swapHold for fault tests only: how long a newer version waits, loaded, before it is swapped in for the
-     *                 served one, so that a kill can be aimed between load and swap
+     * @param beforeSwap called on the load thread when a newer version of a served model is loaded, before it is
+     *                   swapped in (the fault suite aims a kill between load and swap there)
      */
     public ModelStore(ModelLoader loader, Function<String, Optional<ModelCatalog.Loaded>> catalog, MeterRegistry metrics,
-                      Duration swapHold) {
-        this.swapHold = swapHold;
+                      FaultHook beforeSwap) {
+        this.beforeSwap = beforeSwap;
         this.loader = loader;
         this.catalog = catalog;
         this.metrics = metrics;
@@ -145,14 +146,8 @@ public final class ModelStore implements AutoCloseable {
         if (model == null) {
             return;
         }
-        if (serving != null && !swapHold.isZero()) {
-            LOG.warn("models: {} loaded, swapping it in after {} (PIXELFLOW_FAULT_SWAP_HOLD)", m.ref(), swapHold);
-            try {
-                // A fault-injection delay, not synchronisation: nothing is waited for.
-                Thread.sleep(swapHold.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (serving != null) {
+            beforeSwap.reached(m.ref());
         }
         synchronized (lifecycle) {
             if (closed) {

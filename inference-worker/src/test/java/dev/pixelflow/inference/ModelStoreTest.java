@@ -96,4 +96,24 @@ class ModelStoreTest {
         // A republished older version is not loaded again.
         assertThat(loads).containsExactly("cats:1", "cats:2");
     }
+
+    @Test
+    void theSwapHookRunsWithTheNewerVersionLoadedWhileTheOlderOneIsStillServed() {
+        java.util.concurrent.atomic.AtomicReference<ModelStore> self = new java.util.concurrent.atomic.AtomicReference<>();
+        List<String> atHook = new CopyOnWriteArrayList<>();
+        ModelStore hooked = new ModelStore((m, artifact, offset) -> new LoadedModel(m, new FakeEngine(2), offset),
+                ref -> Optional.empty(), new SimpleMeterRegistry(),
+                ref -> atHook.add(ref + " while serving " + self.get().current().get("cats").ref()));
+        self.set(hooked);
+        try {
+            hooked.onCaughtUp();
+            hooked.onVersion(v("cats", 1), new byte[] {1}, 10);
+            hooked.onVersion(v("cats", 2), new byte[] {1}, 20);
+            await().atMost(Duration.ofSeconds(5)).until(() -> hooked.current().get("cats").version() == 2);
+            // Not called for the first version: there is nothing to swap it for.
+            assertThat(atHook).containsExactly("cats:2 while serving cats:1");
+        } finally {
+            hooked.close();
+        }
+    }
 }

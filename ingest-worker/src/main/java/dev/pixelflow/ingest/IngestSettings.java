@@ -1,7 +1,8 @@
 package dev.pixelflow.ingest;
 
-import dev.pixelflow.common.topic.ConsumerGroups;
+import dev.pixelflow.common.config.ConsumerGroups;
 import dev.pixelflow.common.config.ConfigSource;
+import dev.pixelflow.common.config.ConsumerGroups;
 import dev.pixelflow.common.image.ImageLimits;
 import dev.pixelflow.common.image.ImageShape;
 
@@ -25,7 +26,7 @@ public record IngestSettings(ImageShape defaultShape, double validationFraction,
                 src.doubleIn("PIXELFLOW_VALIDATION_FRACTION", 0.2, 0.0, 0.9),
                 src.intIn("PIXELFLOW_DECODE_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256),
                 src.bool("PIXELFLOW_REQUIRE_LABEL", true),
-                src.string(ConsumerGroups.INGEST_VARIABLE, ConsumerGroups.INGEST),
+                ConsumerGroups.ingest(src),
                 src.intIn("PIXELFLOW_INGEST_BATCH", 256, 1, 10_000),
                 new ImageLimits(src.intIn("PIXELFLOW_MAX_IMAGE_BYTES", defaults.maxEncodedBytes(), 1, Integer.MAX_VALUE),
                         src.longIn("PIXELFLOW_MAX_IMAGE_PIXELS", defaults.maxPixels(), 1, 1L << 40)));

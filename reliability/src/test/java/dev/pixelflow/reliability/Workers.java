@@ -5,6 +5,7 @@ import dev.pixelflow.inference.InferenceWorkerMain;
 import dev.pixelflow.testkit.JavaProcess;
 import dev.pixelflow.trainer.TrainerWorkerMain;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,12 +49,22 @@ final class Workers {
         return start(logDir, "inference", InferenceWorkerMain.class.getName(), env);
     }
 
+    /** An inference worker that holds each newer model version, loaded, for {@code hold} before swapping it in. */
+    static JavaProcess inferenceHoldingSwaps(Path logDir, Map<String, String> env, Duration hold) {
+        return start(logDir, "inference", HeldSwapInferenceMain.class.getName(), env, hold.toString());
+    }
+
     static JavaProcess trainer(Path logDir, Map<String, String> env) {
         return start(logDir, "trainer", TrainerWorkerMain.class.getName(), env);
     }
 
-    private static JavaProcess start(Path logDir, String role, String main, Map<String, String> env) {
+    /** A trainer that holds each publish transaction open, its records sent, for {@code hold} before committing. */
+    static JavaProcess trainerHoldingPublishes(Path logDir, Map<String, String> env, Duration hold) {
+        return start(logDir, "trainer", HeldPublishTrainerMain.class.getName(), env, hold.toString());
+    }
+
+    private static JavaProcess start(Path logDir, String role, String main, Map<String, String> env, String... args) {
         String instance = env.get("PIXELFLOW_INSTANCE_ID");
-        return JavaProcess.start(role + " " + instance, main, JVM, List.of(), env, logDir.resolve(instance + ".log"));
+        return JavaProcess.start(role + " " + instance, main, JVM, List.of(args), env, logDir.resolve(instance + ".log"));
     }
 }

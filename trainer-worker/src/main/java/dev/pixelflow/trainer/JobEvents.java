@@ -10,6 +10,9 @@ interface JobEvents {
 
     void epoch(EpochMetrics metrics, int epochs);
 
+    /** Something about the job deserves a look, but it goes on. */
+    void warning(String message);
+
     /**
      * An intermediate version is due (the request's publish policy): {@code engineFile} is a copy of the network
      * after {@code history}'s last epoch that the receiver owns and deletes once published.

@@ -1,12 +1,11 @@
 package dev.pixelflow.trainer;
 
-import dev.pixelflow.common.topic.ConsumerGroups;
+import dev.pixelflow.common.config.ConsumerGroups;
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,13 +16,13 @@ import java.util.regex.Pattern;
  * @param memoryBudget   bytes of uint8 pixels the trainer holds in memory; a larger dataset is streamed from
  *                       {@code tensors} each epoch through a shuffle buffer instead of being held
  * @param progressEvery  how often PROGRESS events go to training.metrics while an epoch runs
- * @param publishHold    for fault tests only: how long each publish transaction stays open, its records sent,
- *                       before it commits, so that a kill can be aimed inside it (zero, the default, in service)
+ * @param ingestGroupId  the ingest workers' group: a job that takes its dataset while this group is behind
+ *                       {@code images.raw} warns that it trains on part of the data
  */
 public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, Duration progressEvery,
-                              Duration publishHold) {
+                              String ingestGroupId) {
     static final String BUDGET = "PIXELFLOW_MEMORY_BUDGET";
-    static final String BUDGET_MB = "PIXELFLOW_MEMORY_BUDGET_MB";
+    static final String DEFAULT_BUDGET = "4g";
     static final long MIN_BUDGET = 64L * 1024;
     static final long MAX_BUDGET = 1L << 40;
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)i?b?");
@@ -37,23 +36,15 @@ public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, 
     public static TrainerSettings from(ConfigSource src) {
         return new TrainerSettings(
                 Path.of(src.string("PIXELFLOW_STATE_DIR", ".pixelflow/trainer")),
-                src.string(ConsumerGroups.TRAINER_VARIABLE, ConsumerGroups.TRAINER),
+                src.string("PIXELFLOW_TRAINER_GROUP", "pixelflow-trainer"),
                 memoryBudget(src),
                 src.duration("PIXELFLOW_PROGRESS_INTERVAL", Duration.ofSeconds(2)),
-                src.duration("PIXELFLOW_FAULT_PUBLISH_HOLD", Duration.ZERO));
+                ConsumerGroups.ingest(src));
     }
 
-    /** PIXELFLOW_MEMORY_BUDGET (a size: 512k, 64m, 4g) or the older PIXELFLOW_MEMORY_BUDGET_MB; never both. */
+    /** PIXELFLOW_MEMORY_BUDGET: a size (512k, 64m, 4g). */
     static long memoryBudget(ConfigSource src) {
-        Optional<String> size = src.optional(BUDGET);
-        if (size.isEmpty()) {
-            return src.longIn(BUDGET_MB, 4096, 16, 1 << 20) * 1024 * 1024;
-        }
-        if (src.optional(BUDGET_MB).isPresent()) {
-            throw new ConfigException(BUDGET + " and " + BUDGET_MB + " are both set; set only one (" + BUDGET
-                    + " takes a size like 512k, 64m or 4g)");
-        }
-        return parseSize(BUDGET, size.get(), MIN_BUDGET, MAX_BUDGET);
+        return parseSize(BUDGET, src.string(BUDGET, DEFAULT_BUDGET), MIN_BUDGET, MAX_BUDGET);
     }
 
     /** A byte size: digits with an optional k, m, g or t suffix (binary units; "b", "ib" and case are ignored). */

@@ -8,17 +8,16 @@ import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
-import dev.pixelflow.common.model.ModelPublisher;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.worker.ErrorKind;
+import dev.pixelflow.common.worker.FaultHook;
+import dev.pixelflow.common.worker.TransactionalProducer;
 import dev.pixelflow.common.worker.Worker;
 import dev.pixelflow.common.worker.WorkerContext;
 import io.micrometer.core.instrument.Counter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -34,7 +33,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -50,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * training.requests → models (+ training.metrics). One job at a time, on its own thread, while this loop keeps
  * polling (partitions paused) so the group membership survives hours of training. A job's request offset is
  * committed in the same transaction that publishes its model version: a trainer killed at any point re-runs the
- * job from its last checkpoint, and exactly one version is published per request.
+ * job from its last checkpoint, and exactly one version is published per request. Every transaction goes through
+ * {@link VersionPublisher} and so through the {@link TransactionalProducer} the other workers use.
  */
 public final class TrainerWorker implements Worker {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerWorker.class);
@@ -60,13 +59,16 @@ public final class TrainerWorker implements Worker {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean failed = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final FaultHook beforePublishCommit;
     private final ExecutorService jobs = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "trainer-job");
         t.setDaemon(true);
         return t;
     });
     private KafkaConsumer<String, String> consumer;
-    private KafkaProducer<String, byte[]> txProducer;
+    private TransactionalProducer<String, byte[]> transactions;
+    private VersionPublisher publisher;
     private KafkaProducer<String, byte[]> eventProducer;
     /** Intermediate versions handed over by the job thread; published by the loop thread, the producer's owner. */
     private final java.util.concurrent.ConcurrentLinkedQueue<Interim> interims = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -74,8 +76,14 @@ public final class TrainerWorker implements Worker {
     private Counter failedJobs;
 
     public TrainerWorker(WorkerContext ctx, TrainerSettings settings) {
+        this(ctx, settings, FaultHook.NONE);
+    }
+
+    /** @param beforePublishCommit called inside each publish transaction, its records sent, before the commit */
+    public TrainerWorker(WorkerContext ctx, TrainerSettings settings, FaultHook beforePublishCommit) {
         this.ctx = ctx;
         this.settings = settings;
+        this.beforePublishCommit = beforePublishCommit;
     }
 
     @Override
@@ -90,8 +98,12 @@ public final class TrainerWorker implements Worker {
         }
         consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(), new StringDeserializer(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
-        txProducer = ctx.clients().transactionalProducer("pixelflow-trainer-" + ctx.worker().instanceId(),
-                new StringSerializer(), new ByteArraySerializer());
+        String transactionalId = "pixelflow-trainer-" + ctx.worker().instanceId();
+        transactions = new TransactionalProducer<>("trainer", () -> ctx.clients().transactionalProducer(transactionalId,
+                new StringSerializer(), new ByteArraySerializer()));
+        publisher = new VersionPublisher(transactions, ctx.topics().models.name(), ctx.topics().trainingMetrics.name(),
+                this::knownVersions, consumer::groupMetadata, ctx.worker().retryAttempts(), ctx.worker().retryBackoff(),
+                stopRequested, beforePublishCommit);
         eventProducer = ctx.clients().producer("trainer-events", new StringSerializer(), new ByteArraySerializer());
         published = Counter.builder("pixelflow_trainer_versions_published").register(ctx.metrics());
         failedJobs = Counter.builder("pixelflow_trainer_jobs_failed").register(ctx.metrics());
@@ -103,7 +115,7 @@ public final class TrainerWorker implements Worker {
 
     private void run() {
         try {
-            txProducer.initTransactions();
+            transactions.start();
             consumer.subscribe(java.util.List.of(ctx.topics().trainingRequests.name()));
             RunningJob current = null;
             while (!closed.get()) {
@@ -118,7 +130,7 @@ public final class TrainerWorker implements Worker {
                     current = null;
                 }
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptedException e) {
             if (!closed.get()) {
                 fail(e);
             }
@@ -153,11 +165,12 @@ public final class TrainerWorker implements Worker {
         Path jobDir = settings.stateDir().resolve("jobs").resolve(safe(request.jobId()));
         TensorSnapshotReader reader = new TensorSnapshotReader(ctx.clients(), ctx.topics().tensors.name(), settings.memoryBudget());
         ModelCatalog catalog = new ModelCatalog(ctx.clients(), ctx.topics().models.name());
-        TrainingJob job = new TrainingJob(request, reader, catalog, jobDir, new EventSender(request), closed::get);
+        IngestBacklog backlog = new IngestBacklog(ctx.clients(), ctx.topics().imagesRaw.name(), settings.ingestGroupId());
+        TrainingJob job = new TrainingJob(request, reader, catalog, jobDir, new EventSender(request), closed::get, backlog);
         return new RunningJob(r, request, jobs.submit(job::run));
     }
 
-    private void finish(RunningJob job) throws InterruptedException {
+    private void finish(RunningJob job) throws Exception {
         String jobId = job.request == null ? job.record.key() : job.request.jobId();
         try {
             TrainingJob.Result result = job.future.get();
@@ -176,7 +189,7 @@ public final class TrainerWorker implements Worker {
             }
             LOG.error("trainer: job {} failed: {}", jobId, cause.getMessage(), cause instanceof JobFailedException ? null : cause);
             failedJobs.increment();
-            commitWithEvent(job.record, event(jobId, job.request, TrainingEvent.Type.FAILED, 0, 0, 0, 0, null, null,
+            publisher.fail(job.record, event(jobId, job.request, TrainingEvent.Type.FAILED, 0, 0, 0, 0, null, null,
                     cause.getMessage()));
         }
         consumer.resume(consumer.assignment());
@@ -195,62 +208,13 @@ public final class TrainerWorker implements Worker {
      * Publishes the intermediate versions the job asked for, each in its own transaction without the request's
      * offset: the job goes on, and a crash after this point resumes it without publishing the epoch again.
      */
-    private void publishInterims() {
+    private void publishInterims() throws Exception {
         Interim i;
-        while ((i = interims.poll()) != null) {
-            TrainingRequest req = i.request();
-            List<ModelVersion> known = knownVersions();
-            int epochs = i.history().size();
-            if (known.stream().anyMatch(v -> req.jobId().equals(v.jobId()) && v.epochs() == epochs)) {
-                // Handed over again after a restart, but the version made it out before the crash.
-                LOG.info("trainer: the version after epoch {} of job {} is already published", epochs, req.jobId());
-                deleteQuietly(i.engineFile());
-                continue;
+        while ((i = interims.peek()) != null) {
+            if (publisher.publish(i.request(), i.engineFile(), i.history(), i.snapshot(), i.classNames(), null).isPresent()) {
+                published.increment();
             }
-            byte[] artifact = readEngine(i.engineFile());
-            ModelVersion manifest = manifest(req, artifact, i.history(), i.snapshot(), i.classNames(), known);
-            txProducer.beginTransaction();
-            ModelPublisher.send(txProducer, ctx.topics().models.name(), manifest, artifact);
-            EpochMetrics last = manifest.last();
-            sendEvent(txProducer, event(req.jobId(), req, TrainingEvent.Type.INTERIM, last.epoch(), req.epochs(), 0, 0, last,
-                    manifest.version(), manifest.ref()));
-            holdOpenForFaultTests();
-            txProducer.commitTransaction();
-            published.increment();
-            LOG.info("trainer: published {} after epoch {} of job {} (val acc {}); training goes on", manifest.ref(),
-                    last.epoch(), req.jobId(), String.format("%.4f", last.valAccuracy()));
-            deleteQuietly(i.engineFile());
-        }
-    }
-
-    private static byte[] readEngine(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read the trained engine " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** PIXELFLOW_FAULT_PUBLISH_HOLD: the version's records are out, uncommitted, while a fault test aims its kill. */
-    private void holdOpenForFaultTests() {
-        if (settings.publishHold().isZero()) {
-            return;
-        }
-        txProducer.flush();
-        LOG.warn("trainer: holding the publish transaction open for {} (PIXELFLOW_FAULT_PUBLISH_HOLD)", settings.publishHold());
-        try {
-            // A fault-injection delay, not synchronisation: nothing is waited for.
-            Thread.sleep(settings.publishHold().toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (java.io.IOException e) {
-            LOG.debug("could not delete {}: {}", file, e.toString());
+            interims.poll();
         }
     }
 
@@ -259,43 +223,14 @@ public final class TrainerWorker implements Worker {
         return new ModelCatalog(ctx.clients(), ctx.topics().models.name()).versions();
     }
 
-    private ModelVersion manifest(TrainingRequest req, byte[] artifact, List<EpochMetrics> history,
-                                  Map<Integer, Long> snapshot, List<String> classNames, List<ModelVersion> known) {
-        int version = ModelCatalog.nextVersion(known, req.model());
-        return new ModelVersion(ModelVersion.SCHEMA_VERSION, req.model(), version, Instant.now(), req.jobId(),
-                "samediff", new String(TrainingRequest.SERDE.serialize("", req), StandardCharsets.UTF_8), snapshot,
-                history.size(), history, classNames, req.inputShape(),
-                ImagePreprocessor.fingerprint(req.inputShape()), ContentHash.sha256Hex(artifact), artifact.length,
-                ModelPublisher.chunkCount(artifact.length));
-    }
-
-    private void publish(RunningJob job, TrainingJob.Result result) throws InterruptedException {
-        TrainingRequest req = job.request;
+    /** The job's final version, with the request's offset: the request is done. */
+    private void publish(RunningJob job, TrainingJob.Result result) throws Exception {
         publishInterims();
-        byte[] artifact = readEngine(result.engineFile());
-        ModelVersion manifest = manifest(req, artifact, result.history(), result.snapshot(), result.classNames(),
-                knownVersions());
-        txProducer.beginTransaction();
-        ModelPublisher.send(txProducer, ctx.topics().models.name(), manifest, artifact);
-        EpochMetrics last = manifest.last();
-        sendEvent(txProducer, event(req.jobId(), req, TrainingEvent.Type.PUBLISHED, req.epochs(), req.epochs(), 0, 0, last,
-                manifest.version(), manifest.ref()));
-        txProducer.sendOffsetsToTransaction(Map.of(new TopicPartition(job.record.topic(), job.record.partition()),
-                new OffsetAndMetadata(job.record.offset() + 1)), consumer.groupMetadata());
-        holdOpenForFaultTests();
-        txProducer.commitTransaction();
-        published.increment();
-        LOG.info("trainer: published {} ({} bytes in {} chunks, val acc {})", manifest.ref(), artifact.length,
-                manifest.chunkCount(), last == null ? "n/a" : String.format("%.4f", last.valAccuracy()));
+        if (publisher.publish(job.request, result.engineFile(), result.history(), result.snapshot(), result.classNames(),
+                job.record).isPresent()) {
+            published.increment();
+        }
         consumer.resume(consumer.assignment());
-    }
-
-    private void commitWithEvent(ConsumerRecord<String, String> r, TrainingEvent event) {
-        txProducer.beginTransaction();
-        sendEvent(txProducer, event);
-        txProducer.sendOffsetsToTransaction(Map.of(new TopicPartition(r.topic(), r.partition()),
-                new OffsetAndMetadata(r.offset() + 1)), consumer.groupMetadata());
-        txProducer.commitTransaction();
     }
 
     private void sendEvent(KafkaProducer<String, byte[]> producer, TrainingEvent e) {
@@ -303,7 +238,7 @@ public final class TrainerWorker implements Worker {
                 TrainingEvent.SERDE.serialize(ctx.topics().trainingMetrics.name(), e)));
     }
 
-    private static TrainingEvent event(String jobId, TrainingRequest req, TrainingEvent.Type type, int epoch, int epochs,
+    static TrainingEvent event(String jobId, TrainingRequest req, TrainingEvent.Type type, int epoch, int epochs,
                                        long batch, long batches, EpochMetrics m, Integer version, String message) {
         return new TrainingEvent(TrainingEvent.SCHEMA_VERSION, jobId == null ? "unknown" : jobId,
                 req == null ? null : req.model(), type, System.currentTimeMillis(), epoch, epochs, batch, batches, m, version, message);
@@ -344,6 +279,13 @@ public final class TrainerWorker implements Worker {
         }
 
         @Override
+        public void warning(String message) {
+            sendEvent(eventProducer, event(req.jobId(), req, TrainingEvent.Type.WARNING, 0, req.epochs(), 0, 0, null, null,
+                    message));
+            eventProducer.flush();
+        }
+
+        @Override
         public void interim(Path engineFile, java.util.List<EpochMetrics> history, Map<Integer, Long> snapshot,
                             java.util.List<String> classNames) {
             interims.add(new Interim(req, engineFile, history, snapshot, classNames));
@@ -360,7 +302,7 @@ public final class TrainerWorker implements Worker {
     }
 
     private void closeQuietly() {
-        for (AutoCloseable c : new AutoCloseable[] {consumer, txProducer, eventProducer}) {
+        for (AutoCloseable c : new AutoCloseable[] {consumer, transactions, eventProducer}) {
             try {
                 if (c != null) {
                     c.close();
@@ -376,6 +318,7 @@ public final class TrainerWorker implements Worker {
         if (closed.getAndSet(true)) {
             return;
         }
+        stopRequested.countDown();
         if (consumer != null) {
             consumer.wakeup();
         }

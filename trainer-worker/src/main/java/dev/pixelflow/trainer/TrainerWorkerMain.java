@@ -1,5 +1,6 @@
 package dev.pixelflow.trainer;
 
+import dev.pixelflow.common.worker.FaultHook;
 import dev.pixelflow.common.worker.WorkerLauncher;
 
 /** {@code java -jar pixelflow-trainer-worker.jar}: configured by environment variables (see README). */
@@ -8,6 +9,12 @@ public final class TrainerWorkerMain {
     }
 
     public static void main(String[] args) {
-        WorkerLauncher.run("trainer", 8082, ctx -> new TrainerWorker(ctx, TrainerSettings.from(ctx.source())));
+        run(FaultHook.NONE);
+    }
+
+    /** The worker, with {@code beforePublishCommit} called inside each publish transaction (the fault suite's). */
+    public static void run(FaultHook beforePublishCommit) {
+        WorkerLauncher.run("trainer", 8082,
+                ctx -> new TrainerWorker(ctx, TrainerSettings.from(ctx.source()), beforePublishCommit));
     }
 }

@@ -44,9 +44,11 @@ final class TrainingJob {
     private final Path jobDir;
     private final JobEvents events;
     private final BooleanSupplier cancelled;
+    private final IngestBacklog backlog;
 
     TrainingJob(TrainingRequest request, TensorSnapshotReader reader, ModelCatalog catalog, Path jobDir, JobEvents events,
-                BooleanSupplier cancelled) {
+                BooleanSupplier cancelled, IngestBacklog backlog) {
+        this.backlog = backlog;
         this.request = request;
         this.reader = reader;
         this.catalog = catalog;
@@ -58,6 +60,10 @@ final class TrainingJob {
     Result run() throws IOException, InterruptedException {
         Files.createDirectories(jobDir);
         Optional<Checkpoint> checkpoint = Checkpoint.read(jobDir);
+        if (checkpoint.isEmpty()) {
+            // Read before the snapshot: a group that has caught up by now has all its tensors committed within it.
+            backlog.warning(request.jobId()).ifPresent(events::warning);
+        }
         Map<Integer, Long> snapshot = checkpoint.map(Checkpoint::snapshot).orElseGet(reader::currentEnd);
         Dataset data = reader.read(snapshot, ImagePreprocessor.fingerprint(request.inputShape()),
                 checkpoint.map(Checkpoint::classNames).orElse(request.classes()), cancelled);

@@ -18,9 +18,8 @@ class StreamingPartsTest {
     }
 
     @Test
-    void theBudgetIsASizeOrTheOlderMegabyteCount() {
-        assertThat(budget(Map.of())).isEqualTo(4096L << 20);
-        assertThat(budget(Map.of("PIXELFLOW_MEMORY_BUDGET_MB", "512"))).isEqualTo(512L << 20);
+    void theBudgetIsASize() {
+        assertThat(budget(Map.of())).isEqualTo(4L << 30);
         assertThat(budget(Map.of("PIXELFLOW_MEMORY_BUDGET", "512k"))).isEqualTo(512L << 10);
         assertThat(budget(Map.of("PIXELFLOW_MEMORY_BUDGET", "64m"))).isEqualTo(64L << 20);
         assertThat(budget(Map.of("PIXELFLOW_MEMORY_BUDGET", "4G"))).isEqualTo(4L << 30);
@@ -29,15 +28,18 @@ class StreamingPartsTest {
     }
 
     @Test
-    void aBadOrAmbiguousBudgetNamesTheVariable() {
+    void theRetiredMegabyteVariableIsNotRead() {
+        assertThat(budget(Map.of("PIXELFLOW_MEMORY_BUDGET_MB", "512"))).isEqualTo(4L << 30);
+    }
+
+    @Test
+    void aBadBudgetNamesTheVariable() {
         assertThatThrownBy(() -> budget(Map.of("PIXELFLOW_MEMORY_BUDGET", "lots")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("PIXELFLOW_MEMORY_BUDGET").hasMessageContaining("64m");
         assertThatThrownBy(() -> budget(Map.of("PIXELFLOW_MEMORY_BUDGET", "1k")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'1k'");
         assertThatThrownBy(() -> budget(Map.of("PIXELFLOW_MEMORY_BUDGET", "99999999999999999999g")))
                 .isInstanceOf(ConfigException.class);
-        assertThatThrownBy(() -> budget(Map.of("PIXELFLOW_MEMORY_BUDGET", "64m", "PIXELFLOW_MEMORY_BUDGET_MB", "64")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("both set");
     }
 
     @Test

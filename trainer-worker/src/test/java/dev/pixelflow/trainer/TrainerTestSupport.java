@@ -15,7 +15,6 @@ import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.common.worker.WorkerContext;
 import dev.pixelflow.testkit.TopicReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,16 +93,5 @@ final class TrainerTestSupport {
     static List<TrainingEvent> events(String bootstrap, String topic, String jobId) {
         return TopicReader.readAll(bootstrap, topic).stream().filter(r -> jobId.equals(r.key()))
                 .map(r -> TrainingEvent.SERDE.deserialize(topic, r.value())).collect(Collectors.toList());
-    }
-
-    static Process startChild(Map<String, String> env, String logName) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx3g", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), TrainerWorkerMain.class.getName());
-        pb.environment().putAll(env);
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(new File(System.getProperty("java.io.tmpdir"), logName));
-        return pb.start();
     }
 }

@@ -148,6 +148,40 @@ class TrainerWorkerIT {
                     .filter(e -> e.type() == TrainingEvent.Type.FAILED).findFirst().orElseThrow();
             assertThat(failed.message()).contains("64x64x3", "32x32x3", "--size 64x64x3");
             assertThat(worker.healthy()).isTrue();
+            // Nothing waits on images.raw: the dataset is complete, so no warning.
+            assertThat(events(broker.bootstrapServers(), topics.trainingMetrics.name(), req.jobId()))
+                    .extracting(TrainingEvent::type).doesNotContain(TrainingEvent.Type.WARNING);
+        } finally {
+            worker.stop();
+        }
+    }
+
+    @Test
+    void aJobStartedWhileRawImagesAreNotYetTensorsWarnsWithTheLag(KafkaTestBroker broker, @TempDir Path state) throws Exception {
+        String prefix = broker.uniqueName("train-partial") + ".";
+        Topics topics = new Topics(prefix);
+        TrainerTestSupport.createTopics(broker.bootstrapServers(), topics);
+        TrainerTestSupport.produceTensors(broker.bootstrapServers(), topics, TestDatasets.dogsVsCats().resolve("test"), 3,
+                new ImageShape(32, 32, 3));
+        // What `pixelflow ingest` leaves behind when the trainer starts before the ingest worker is done (here: none runs).
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(topics.imagesRaw.name(), "raw-" + i, new byte[] {(byte) i})).get();
+            }
+        }
+        TrainerWorker worker = TrainerTestSupport.worker(env(broker.bootstrapServers(), prefix, state));
+        worker.start();
+        try {
+            // The request's size has no tensors, so the job ends right after taking its dataset: no training needed.
+            TrainingRequest req = request("job-partial", 1);
+            send(broker.bootstrapServers(), topics, req);
+            await().atMost(Duration.ofMinutes(1)).until(() -> events(broker.bootstrapServers(), topics.trainingMetrics.name(),
+                    req.jobId()).stream().anyMatch(e -> e.type() == TrainingEvent.Type.FAILED));
+            List<TrainingEvent> events = events(broker.bootstrapServers(), topics.trainingMetrics.name(), req.jobId());
+            assertThat(events).extracting(TrainingEvent::type).startsWith(TrainingEvent.Type.WARNING);
+            assertThat(events.get(0).message()).contains("5 raw images", topics.imagesRaw.name(), "pixelflow-ingest");
         } finally {
             worker.stop();
         }

@@ -1,6 +1,6 @@
 package dev.pixelflow.cli.commands;
 
-import dev.pixelflow.common.topic.ConsumerGroups;
+import dev.pixelflow.common.config.ConsumerGroups;
 import dev.pixelflow.cli.IngestLanding;
 import dev.pixelflow.cli.KafkaOptions;
 import dev.pixelflow.cli.Progress;
@@ -80,7 +80,7 @@ public final class IngestCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--ingest-group", paramLabel = "GROUP",
-            description = "the ingest worker's consumer group to wait for (default: $" + ConsumerGroups.INGEST_VARIABLE + ", then " + ConsumerGroups.INGEST + ")")
+            description = "the ingest worker's consumer group to wait for (default: $" + ConsumerGroups.INGEST_VARIABLE + ", then " + ConsumerGroups.INGEST_DEFAULT + ")")
     String ingestGroup;
 
     @Override
@@ -92,7 +92,7 @@ public final class IngestCommand implements Callable<Integer> {
         Topics topics = kafka.topics();
         kafka.ensureTopics(clients, topics);
         String topic = topics.imagesRaw.name();
-        String group = ingestGroup != null ? ingestGroup : kafka.source().string(ConsumerGroups.INGEST_VARIABLE, ConsumerGroups.INGEST);
+        String group = ingestGroup != null ? ingestGroup : ConsumerGroups.ingest(kafka.source());
         IngestLanding landing = noWait ? null : IngestLanding.begin(clients, topic, topics.imagesDlq.name(), group);
         AtomicInteger sent = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();

@@ -19,7 +19,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,18 +36,14 @@ import org.slf4j.LoggerFactory;
  * outputs advance in order; no transaction is open while the consumer polls. When partitions are revoked the
  * batches in flight are committed first, inside the rebalance callback, while this member still owns them.
  *
- * <p>A fenced producer is replaced by a new one with the same transactional id, a bounded number of times: the
- * transaction coordinator also fences a producer whose open transaction outlived {@code transaction.timeout.ms}
- * (a broker outage longer than that is enough), and that must not stop the worker. Fenced again and again within
- * {@link #FENCE_WINDOW} means another live worker has the same transactional id, and that is fatal.
+ * <p>The producer's lifecycle (abort on failure, a fenced producer replaced a bounded number of times, a twin
+ * instance fatal) is {@link TransactionalProducer}'s; after a tolerated fence the batches since the last commit are
+ * read again.
  */
 public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalLoop.class);
     /** Poll timeout while batches are in flight: short, so a finished batch is committed soon after it finishes. */
     private static final Duration BUSY_POLL = Duration.ofMillis(2);
-    /** Fences tolerated within {@link #FENCE_WINDOW} before the loop concludes it has a twin. */
-    static final int MAX_FENCES = 3;
-    static final Duration FENCE_WINDOW = Duration.ofMinutes(10);
 
     /** A poll and its transform in progress. */
     private record InFlight<K, V, KO, VO>(ConsumerRecords<K, V> records, PendingBatch<KO, VO> batch) {
@@ -56,7 +51,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
 
     private final String name;
     private final Consumer<K, V> consumer;
-    private final Supplier<? extends Producer<KO, VO>> producers;
+    private final TransactionalProducer<KO, VO> producer;
     private final Collection<String> topics;
     private final BatchProcessor<K, V, KO, VO> processor;
     private final Duration pollTimeout;
@@ -72,9 +67,6 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     private final ArrayDeque<InFlight<K, V, KO, VO>> inFlight = new ArrayDeque<>();
     private boolean rewindNeeded;
     private int attempt;
-    /** Null until the loop runs and after a fence or a failed abort: the next commit starts a new producer. */
-    private Producer<KO, VO> producer;
-    private final ArrayDeque<Long> fences = new ArrayDeque<>();
     /**
      * Per partition, the offset after the last transaction this loop committed. A position is never set behind it:
      * Kafka 4.4.0 was seen to lose the offsets of a committed transaction when the broker died after writing the
@@ -104,7 +96,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         }
         this.name = name;
         this.consumer = consumer;
-        this.producers = producers;
+        this.producer = new TransactionalProducer<>(name, producers);
         this.topics = List.copyOf(topics);
         this.processor = processor;
         this.pollTimeout = pollTimeout;
@@ -116,7 +108,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     @Override
     public void run() {
         try {
-            startProducer();
+            producer.start();
             consumer.subscribe(topics, new CommitOnRevoke());
             while (!closed.get()) {
                 try {
@@ -126,33 +118,24 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
                         break;
                     }
                     throw e;
+                } catch (TransactionalProducer.TwinInstanceException e) {
+                    throw e;
                 } catch (Exception e) {
-                    ErrorKind kind = ErrorKind.of(e);
-                    if (fenced(e) && mayReplaceFencedProducer()) {
-                        LOG.warn("{}: producer fenced ({}); a transaction open longer than transaction.timeout.ms (for "
-                                + "example across a broker outage) is aborted this way, so a new producer takes over "
-                                + "and the batches since the last commit are read again ({} of {} fences allowed in {})",
-                                name, e.getMessage(), fences.size(), MAX_FENCES, FENCE_WINDOW);
+                    if (TransactionalProducer.fenced(e)) {
+                        // The producer has been replaced: the batches since the last commit are read again.
                         discardAll();
-                        closeProducerQuietly(Duration.ZERO);
-                        producer = null;
                         rewindToCommitted(consumer.assignment());
                         continue;
                     }
-                    if (kind == ErrorKind.FATAL) {
-                        if (fenced(e)) {
-                            throw new IllegalStateException(name + ": producer fenced " + (MAX_FENCES + 1) + " times within "
-                                    + FENCE_WINDOW + ": another worker runs with the same transactional id (give each "
-                                    + "worker its own PIXELFLOW_INSTANCE_ID)", e);
-                        }
+                    if (ErrorKind.of(e) == ErrorKind.FATAL) {
                         throw e;
                     }
                     attempt++;
                     if (attempt > retryAttempts) {
                         throw new IllegalStateException(name + ": batch still failing after " + retryAttempts + " retries", e);
                     }
-                    LOG.warn("{}: batch failed ({}), aborting and retrying ({}/{})", name, e.toString(), attempt, retryAttempts);
-                    abortQuietly();
+                    // A failed commit has been aborted already; nothing else was inside a transaction.
+                    LOG.warn("{}: batch failed ({}), retrying ({}/{})", name, e.toString(), attempt, retryAttempts);
                     discardAll();
                     rewindToCommitted(consumer.assignment());
                     backoff(attempt);
@@ -196,15 +179,12 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
     }
 
     private void commit(InFlight<K, V, KO, VO> next) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets = nextOffsets(next.records());
         try {
-            if (producer == null) {
-                startProducer();
-            }
-            producer.beginTransaction();
-            next.batch().sendTo(producer);
-            Map<TopicPartition, OffsetAndMetadata> offsets = nextOffsets(next.records());
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            producer.commitTransaction();
+            producer.run(p -> {
+                next.batch().sendTo(p);
+                p.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            });
             offsets.forEach((tp, om) -> committedHere.merge(tp, om.offset(), Math::max));
             attempt = 0;
         } catch (Exception e) {
@@ -222,43 +202,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         } catch (Exception e) {
             LOG.warn("{}: could not commit the finished batches while stopping ({}); they will be processed again",
                     name, e.toString());
-            abortQuietly();
         }
-    }
-
-    private void startProducer() {
-        Producer<KO, VO> p = producers.get();
-        try {
-            // Also fences a predecessor with this transactional id and aborts its open transaction.
-            p.initTransactions();
-        } catch (RuntimeException e) {
-            try {
-                p.close(Duration.ZERO);
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        producer = p;
-    }
-
-    private static boolean fenced(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ProducerFencedException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Counts this fence; false once there have been too many within the window. */
-    private boolean mayReplaceFencedProducer() {
-        long now = System.nanoTime();
-        while (!fences.isEmpty() && now - fences.peekFirst() > FENCE_WINDOW.toNanos()) {
-            fences.pollFirst();
-        }
-        fences.addLast(now);
-        return fences.size() <= MAX_FENCES;
     }
 
     private void discardAll() {
@@ -277,27 +221,8 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         LOG.error("{}: stopping after a fatal error: {}", name, t.toString(), t);
     }
 
-    /**
-     * Aborts the open transaction. A producer that cannot abort is in a fatal state (the coordinator may have aborted
-     * its transaction already, e.g. one that outlived its timeout during a broker outage: InvalidTxnState) and would
-     * fail every later transaction; it is closed, and the next commit starts a new one with the same transactional
-     * id, whose initTransactions aborts whatever is still open.
-     */
-    private void abortQuietly() {
-        if (producer == null) {
-            return;
-        }
-        try {
-            producer.abortTransaction();
-        } catch (RuntimeException e) {
-            LOG.warn("{}: abort failed ({}); a new producer takes over", name, e.toString());
-            closeProducerQuietly(Duration.ZERO);
-            producer = null;
-        }
-    }
-
     private void backoff(int attempt) throws InterruptedException {
-        long ms = Math.min(retryBackoff.toMillis() << Math.min(attempt - 1, 6), 10_000);
+        long ms = Backoff.millis(retryBackoff, attempt);
         // Waiting on the latch rather than sleeping lets stop() cut the backoff short.
         if (!closed.get()) {
             stopRequested.await(ms, TimeUnit.MILLISECONDS);
@@ -370,18 +295,7 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
         } catch (RuntimeException e) {
             LOG.debug("{}: consumer close: {}", name, e.toString());
         }
-        closeProducerQuietly(Duration.ofSeconds(5));
-    }
-
-    private void closeProducerQuietly(Duration timeout) {
-        if (producer == null) {
-            return;
-        }
-        try {
-            producer.close(timeout);
-        } catch (RuntimeException e) {
-            LOG.debug("{}: producer close: {}", name, e.toString());
-        }
+        producer.close();
     }
 
     /** Asks the loop to stop after its current batch; safe from any thread. */
@@ -425,7 +339,6 @@ public final class TransactionalLoop<K, V, KO, VO> implements Runnable {
             } catch (Exception e) {
                 LOG.warn("{}: could not commit the batches in flight before a rebalance ({}); they will be processed again",
                         name, e.toString());
-                abortQuietly();
                 // The failed batch has already left the queue, so rewind even when nothing is left in flight: the
                 // partitions this member keeps would otherwise go on past records that were never committed.
                 discardAll();

@@ -277,14 +277,14 @@ class TransactionalLoopTest {
 
     @Test
     void aProducerFencedOverAndOverMeansATwinAndStopsTheLoop() {
-        for (int i = 0; i < TransactionalLoop.MAX_FENCES; i++) {
+        for (int i = 0; i < TransactionalProducer.MAX_FENCES; i++) {
             producers.add(mockProducer());
         }
         producers.forEach(p -> p.commitTransactionException = new ProducerFencedException("injected: a twin"));
         assignAndAdd(0, 3);
         startLoop(1);
         release.countDown();
-        for (int i = 0; i < TransactionalLoop.MAX_FENCES; i++) {
+        for (int i = 0; i < TransactionalProducer.MAX_FENCES; i++) {
             consumer.schedulePollTask(() -> add(0, 3));
         }
 

@@ -1,0 +1,58 @@
+package dev.pixelflow.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pixelflow.testkit.JavaProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntConsumer;
+import org.awaitility.core.ConditionTimeoutException;
+
+/** SIGKILLs a worker repeatedly in the middle of its backlog, restarting it at once each time. */
+final class Kills {
+    private Kills() {
+    }
+
+    /**
+     * Kills the worker {@code kills} times, each once a further share of its {@code inputs} is visible in
+     * {@code outputs} plus a random moment, restarting it at once; returns each kill's time to recover (ms).
+     *
+     * @param beforeKill runs before kill k (1-based), to aim it at a moment of the scenario's choosing
+     */
+    static List<Long> repeatedly(JavaProcess worker, OutputWatch outputs, int inputs, int kills, Random random,
+                                 IntConsumer beforeKill) {
+        List<Long> recoveries = new ArrayList<>();
+        for (int k = 1; k <= kills; k++) {
+            int target = k * inputs / (kills + 2);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+                    .failFast("the worker exited; see " + worker.logFile(), () -> !worker.isAlive())
+                    .until(() -> outputs.count() >= target);
+            beforeKill.accept(k);
+            Scenarios.randomPause(random, 400);
+            long killedAt = System.currentTimeMillis();
+            worker.kill();
+            int atKill = outputs.count();
+            assertThat(atKill).as("%s killed before it finished its backlog", worker.name()).isLessThan(inputs);
+            worker.start();
+            try {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+                        .failFast("the restarted worker exited; see " + worker.logFile(), () -> !worker.isAlive())
+                        .until(() -> outputs.recoveredAfter(killedAt) >= 0);
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("no new output from " + worker.name() + " after kill " + k + " (" + atKill
+                        + " outputs at the kill); thread dump in " + worker.dumpThreads(), e);
+            }
+            recoveries.add(outputs.recoveredAfter(killedAt));
+        }
+        return recoveries;
+    }
+
+    /** The longest recovery, for the table. */
+    static String max(List<Long> recoveries) {
+        return ReliabilityTable.seconds(recoveries.stream().mapToLong(Long::longValue).max().orElse(-1))
+                + " (max of " + recoveries.size() + ")";
+    }
+}
