@@ -1,0 +1,94 @@
+package dev.pixelflow.engine;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNorm;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNormDerivative;
+
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.lang.reflect.Field;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * libnd4j's fused batch normalisation, made trainable on batch statistics.
+ *
+ * <p>SameDiff 1.0.0-M2.1's own {@code BatchNorm.doDiff} throws ("axis must be specified"): SameDiff builds the
+ * gradient function on a copy of the graph made through FlatBuffers, the copy's op has lost its Java fields, and the
+ * backward op is built from them. This class reads the axis and epsilon from the op's native arguments, which the copy
+ * keeps, and {@link #install} makes SameDiff build copies of {@code batchnorm} ops as this class.
+ *
+ * <p>The native backward op computes the input's gradient for statistics taken from that same batch, the paths
+ * through the mean and the variance included; so the gradients it hands on to the mean and variance inputs are zero
+ * here: they are already counted, and the ops that computed the statistics must not count them twice.
+ */
+public final class TrainingBatchNorm extends BatchNorm {
+    private static boolean installed;
+
+    /** For SameDiff's op registry, which instantiates ops by class when it copies a graph. */
+    public TrainingBatchNorm() {
+    }
+
+    TrainingBatchNorm(SameDiff sd, SDVariable input, SDVariable mean, SDVariable variance, SDVariable gamma,
+                      SDVariable beta, double epsilon, int axis) {
+        super(sd, input, mean, variance, gamma, beta, epsilon, new int[]{axis});
+    }
+
+    /** Registers this class for libnd4j's {@code batchnorm} op, once per JVM. */
+    @SuppressWarnings("unchecked")
+    static synchronized void install() {
+        if (installed) {
+            return;
+        }
+        try {
+            Field f = DifferentialFunctionClassHolder.class.getDeclaredField("customOpHashToClass");
+            f.setAccessible(true);
+            Map<Long, Class<?>> byHash = (Map<Long, Class<?>>) f.get(DifferentialFunctionClassHolder.getInstance());
+            byHash.replaceAll((hash, type) -> type == BatchNorm.class ? TrainingBatchNorm.class : type);
+            if (!byHash.containsValue(TrainingBatchNorm.class)) {
+                throw new IllegalStateException("SameDiff's op registry has no batchnorm op to replace");
+            }
+            installed = true;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot register the trainable batch norm with SameDiff " + e, e);
+        }
+    }
+
+    @Override
+    public List<SDVariable> doDiff(List<SDVariable> gradients) {
+        SDVariable[] in = args(); // input, mean, variance, gamma, beta
+        SDVariable[] withGradient = {in[0], in[1], in[2], in[3], in[4], gradients.get(0)};
+        long[] ints = iArgs(); // applyGamma, applyBeta, axis...
+        int[] axis = new int[ints.length - 2];
+        for (int i = 2; i < ints.length; i++) {
+            axis[i - 2] = (int) ints[i];
+        }
+        double epsilon = tArgs()[0];
+        SDVariable[] out = new Backward(sameDiff, withGradient, epsilon, axis).outputVariables();
+        return List.of(out[0], sameDiff.zerosLike(in[1]), sameDiff.zerosLike(in[2]), out[3], out[4]);
+    }
+
+    /**
+     * libnd4j's {@code batchnorm_bp}: gradients of input, mean, variance, scale and shift. M2.1's Java class takes its
+     * output types from the forward op, which refuses the backward op's six inputs, and declares three outputs where
+     * the native op writes five.
+     */
+    private static final class Backward extends BatchNormDerivative {
+        Backward(SameDiff sd, SDVariable[] inputs, double epsilon, int[] axis) {
+            super(sd, inputs, null, null, false, true, true, epsilon, axis);
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 5;
+        }
+
+        @Override
+        public List<DataType> calculateOutputDataTypes(List<DataType> inputTypes) {
+            return Collections.nCopies(inputTypes.size() - 1, inputTypes.get(0));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.pixelflow.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class TrainingBatchNormTest {
+    private static final int[] AXES = {0, 1, 2};
+
+    @BeforeAll
+    static void nativeBuild() {
+        NativeBackend.configure();
+    }
+
+    @Test
+    void theFusedOpOnBatchStatisticsHasTheGradientsOfBatchNormalisationWrittenOut() {
+        Nd4j.getRandom().setSeed(1);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 5, 5, 3).muli(3).addi(1);
+        INDArray weights = Nd4j.rand(DataType.FLOAT, 4, 5, 5, 3);
+
+        Map<String, INDArray> written = gradients(x, weights, false);
+        Map<String, INDArray> fused = gradients(x, weights, true);
+
+        for (String v : new String[]{"x", "gamma", "beta"}) {
+            assertThat(fused.get(v).equalsWithEps(written.get(v), 1e-4)).as(v + ": " + fused.get(v) + " vs " + written.get(v))
+                    .isTrue();
+        }
+    }
+
+    private static Map<String, INDArray> gradients(INDArray xv, INDArray wv, boolean fused) {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.var("x", xv.dup());
+        SDVariable w = sd.constant("w", wv.dup());
+        SDVariable gamma = sd.var("gamma", Nd4j.createFromArray(1.5f, 0.5f, 2f));
+        SDVariable beta = sd.var("beta", Nd4j.createFromArray(0.1f, 0.2f, 0.3f));
+        SDVariable y;
+        if (fused) {
+            TrainingBatchNorm.install();
+            SDVariable mean = x.mean(false, AXES);
+            SDVariable var = x.mul(x).mean(false, AXES).sub(mean.mul(mean));
+            y = new TrainingBatchNorm(sd, x, mean, var, gamma, beta, 1e-5, 3).outputVariable();
+        } else {
+            SDVariable mean = x.mean(true, AXES);
+            SDVariable centred = x.sub(mean);
+            SDVariable var = centred.mul(centred).mean(true, AXES);
+            y = centred.mul(sd.math().rsqrt(var.add(1e-5))).mul(gamma).add(beta);
+        }
+        y.mul(w).sum().rename("loss");
+        sd.setLossVariables("loss");
+        return sd.calculateGradients(Map.of(), "x", "gamma", "beta");
+    }
+}
