@@ -1,8 +1,8 @@
 package dev.pixelflow.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.pixelflow.common.message.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  */
 public final class Report {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._/-]+");
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Indented: a saved report is read by people. */
+    private static final ObjectWriter JSON = Json.MAPPER.writerWithDefaultPrettyPrinter();
 
     /** One measured value; {@code decimals} is how many digits the text form shows. */
     public record Figure(String name, double value, String unit, int decimals) {
