@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +28,8 @@ class BrokerMainIT {
         Path dataDir = work.resolve("data");
         Path brokerStdout = work.resolve("broker.stdout");
         Path brokerStderr = work.resolve("broker.stderr");
-        int port = freePort();
-        int controllerPort = freePort();
+        int port = LocalPorts.pickFree();
+        int controllerPort = LocalPorts.pickFree();
 
         Process broker = launch(brokerStdout, brokerStderr, "--port", Integer.toString(port),
                 "--controller-port", Integer.toString(controllerPort), "--data-dir", dataDir.toString());
@@ -44,7 +42,7 @@ class BrokerMainIT {
 
             Path secondStderr = work.resolve("second.stderr");
             Process second = launch(work.resolve("second.stdout"), secondStderr, "--port", Integer.toString(port),
-                    "--controller-port", Integer.toString(freePort()), "--data-dir", work.resolve("second").toString());
+                    "--controller-port", Integer.toString(LocalPorts.pickFree()), "--data-dir", work.resolve("second").toString());
             assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(second.exitValue()).isEqualTo(1);
             assertThat(work.resolve("second.stdout")).isEmptyFile();
@@ -82,11 +80,5 @@ class BrokerMainIT {
         command.addAll(List.of(args));
         // Files, not pipes: an unread pipe blocks the child once full, and destroy() closes the pipes.
         return new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -9,6 +9,7 @@ import dev.pixelflow.common.engine.OptimizerSpec;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;
+import dev.pixelflow.common.net.FreePort;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.topic.Topics;
@@ -101,7 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
             String servers = bootstrap;
             if (servers == null) {
                 step("starting the embedded Kafka broker (KRaft)");
-                servers = stack.startBroker(LocalStack.freePort(), runDir.resolve("broker"), Duration.ofSeconds(90));
+                servers = stack.startBroker(FreePort.pick(), runDir.resolve("broker"), Duration.ofSeconds(90));
                 System.out.println("  broker at " + servers);
             }
             String prefix = bootstrap == null ? "" : "demo-" + System.currentTimeMillis() + ".";
