@@ -1,5 +1,6 @@
 package dev.pixelflow.reliability;
 
+import dev.pixelflow.common.worker.DaemonThreads;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +26,7 @@ final class Load implements AutoCloseable {
     /** @param perSecond 0 for as fast as the producer takes them */
     Load(String name, String bootstrap, List<Inputs.Input> inputs, Function<Inputs.Input, ProducerRecord<String, byte[]>> record,
          int perSecond) {
-        thread = new Thread(() -> run(bootstrap, inputs, record, perSecond), name);
-        thread.setDaemon(true);
+        thread = DaemonThreads.named(name).newThread(() -> run(bootstrap, inputs, record, perSecond));
     }
 
     Load start() {

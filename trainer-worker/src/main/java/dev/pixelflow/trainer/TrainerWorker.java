@@ -9,6 +9,7 @@ import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.model.ModelPublisher;
 import dev.pixelflow.common.topic.TopicAdmin;
+import dev.pixelflow.common.worker.DaemonThreads;
 import dev.pixelflow.common.worker.ErrorKind;
 import dev.pixelflow.common.worker.Worker;
 import dev.pixelflow.common.worker.WorkerContext;
@@ -59,11 +60,7 @@ public final class TrainerWorker implements Worker {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean failed = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
-    private final ExecutorService jobs = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "trainer-job");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService jobs = Executors.newSingleThreadExecutor(DaemonThreads.named("trainer-job"));
     private KafkaConsumer<String, String> consumer;
     private KafkaProducer<String, byte[]> txProducer;
     private KafkaProducer<String, byte[]> eventProducer;
