@@ -1,5 +1,6 @@
 package dev.pixelflow.bench;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.pixelflow.common.message.Json;
@@ -17,8 +18,12 @@ import java.util.regex.Pattern;
  */
 public final class Report {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._/-]+");
-    /** Indented: a saved report is read by people. */
-    private static final ObjectWriter JSON = Json.MAPPER.writerWithDefaultPrettyPrinter();
+    /**
+     * Json's mapper, but writing nulls (a figure that is not a number is {@code "value": null}, not a missing
+     * key) and indented, as people read a saved report.
+     */
+    private static final ObjectWriter JSON = Json.MAPPER.copy().setSerializationInclusion(JsonInclude.Include.ALWAYS)
+            .writerWithDefaultPrettyPrinter();
 
     /** One measured value; {@code decimals} is how many digits the text form shows. */
     public record Figure(String name, double value, String unit, int decimals) {
