@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,9 +51,7 @@ public final class IngestWorker implements Worker {
 
     @Override
     public void start() {
-        try (Admin admin = ctx.clients().admin()) {
-            TopicAdmin.ensure(admin, ctx.topics().all(), Duration.ofSeconds(30));
-        }
+        TopicAdmin.ensureAll(ctx.clients(), ctx.topics(), Duration.ofSeconds(30));
         decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), DaemonThreads.numbered("decode"));
         RawImageConverter converter = new RawImageConverter(new ImagePreprocessor(settings.limits()),
                 new SplitPolicy(settings.validationFraction()), settings.defaultShape(), settings.requireLabel());

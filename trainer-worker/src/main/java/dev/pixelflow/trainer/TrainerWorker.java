@@ -29,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -81,9 +80,7 @@ public final class TrainerWorker implements Worker {
 
     @Override
     public void start() {
-        try (Admin admin = ctx.clients().admin()) {
-            TopicAdmin.ensure(admin, ctx.topics().all(), Duration.ofSeconds(30));
-        }
+        TopicAdmin.ensureAll(ctx.clients(), ctx.topics(), Duration.ofSeconds(30));
         consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(), new StringDeserializer(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
         txProducer = ctx.clients().transactionalProducer("pixelflow-trainer-" + ctx.worker().instanceId(),

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -111,9 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
             KafkaSettings settings = KafkaSettings.from(ConfigSource.fromEnvironment().with(env));
             KafkaClients clients = new KafkaClients(settings, "pixelflow-demo");
             Topics topics = new Topics(prefix);
-            try (Admin admin = clients.admin()) {
-                TopicAdmin.ensure(admin, topics.all(), Duration.ofSeconds(30));
-            }
+            TopicAdmin.ensureAll(clients, topics, Duration.ofSeconds(30));
             for (String role : List.of("ingest", "trainer", "inference")) {
                 step("starting the " + role + " worker (its own process; log " + runDir.resolve("logs").resolve(role + ".log") + ")");
                 stack.startWorker(role, env, Duration.ofSeconds(120));

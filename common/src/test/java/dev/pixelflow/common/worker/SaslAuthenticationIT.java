@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,9 +81,7 @@ class SaslAuthenticationIT {
 
         @Override
         public void start() {
-            try (Admin admin = ctx.clients().admin()) {
-                TopicAdmin.ensure(admin, ctx.topics().all(), Duration.ofSeconds(60));
-            }
+            TopicAdmin.ensureAll(ctx.clients(), ctx.topics(), Duration.ofSeconds(60));
             done.countDown();
         }
 
