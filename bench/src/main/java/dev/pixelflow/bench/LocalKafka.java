@@ -5,6 +5,7 @@ import dev.pixelflow.broker.EmbeddedKafkaBroker;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.kafka.KafkaClients;
+import dev.pixelflow.common.net.FreePort;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.common.worker.WorkerContext;
@@ -74,8 +75,8 @@ final class LocalKafka implements AutoCloseable {
         Path dir = Files.createTempDirectory("pixelflow-bench-kafka-");
         long t0 = System.nanoTime();
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-XX:+UseParallelGC", "-jar", jar.toString(), "--port", Integer.toString(freePort()),
-                "--controller-port", Integer.toString(freePort()), "--data-dir", dir.resolve("data").toString());
+                "-XX:+UseParallelGC", "-jar", jar.toString(), "--port", Integer.toString(FreePort.pick()),
+                "--controller-port", Integer.toString(FreePort.pick()), "--data-dir", dir.resolve("data").toString());
         Process process = new ProcessBuilder(command).redirectError(dir.resolve("broker.log").toFile()).start();
         // A bench that is interrupted must not leave its broker behind.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "bench-broker-stop"));
@@ -116,12 +117,6 @@ final class LocalKafka implements AutoCloseable {
             return l;
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException("the broker process was not ready within " + PROCESS_START_TIMEOUT, e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

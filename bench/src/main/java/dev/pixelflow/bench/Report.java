@@ -1,8 +1,9 @@
 package dev.pixelflow.bench;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.pixelflow.common.message.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,12 @@ import java.util.regex.Pattern;
  */
 public final class Report {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._/-]+");
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * Json's mapper, but writing nulls (a figure that is not a number is {@code "value": null}, not a missing
+     * key) and indented, as people read a saved report.
+     */
+    private static final ObjectWriter JSON = Json.MAPPER.copy().setSerializationInclusion(JsonInclude.Include.ALWAYS)
+            .writerWithDefaultPrettyPrinter();
 
     /** One measured value; {@code decimals} is how many digits the text form shows. */
     public record Figure(String name, double value, String unit, int decimals) {

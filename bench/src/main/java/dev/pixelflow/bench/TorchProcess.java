@@ -2,6 +2,7 @@ package dev.pixelflow.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pixelflow.common.message.Json;
 import dev.pixelflow.common.image.ImageShape;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -27,7 +28,7 @@ final class TorchProcess implements AutoCloseable {
     static final String DEFAULT_PYTHON = "/usr/bin/python3";
     static final String PYTHON_ENV = "PIXELFLOW_BENCH_PYTHON";
     private static final String SCRIPT = "torch_reference.py";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final Process process;
     private final Path script;

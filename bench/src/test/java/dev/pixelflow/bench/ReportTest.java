@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pixelflow.common.message.Json;
 import org.junit.jupiter.api.Test;
 
 class ReportTest {
@@ -32,7 +32,7 @@ class ReportTest {
 
     @Test
     void jsonCarriesFiguresRatiosGoalsAndTheHeadline() throws Exception {
-        JsonNode root = new ObjectMapper().readTree(sample().json());
+        JsonNode root = Json.MAPPER.readTree(sample().json());
         assertThat(root.get("bench").asText()).isEqualTo("ingest");
         assertThat(root.get("quick").asBoolean()).isTrue();
         assertThat(root.get("figures")).hasSize(3);
@@ -52,7 +52,7 @@ class ReportTest {
     void notANumberPrintsAsNotAvailableAndIsNullInJson() throws Exception {
         Report r = new Report("infer", false).figure("infer.paced.b1.p99", Double.NaN, "ms").ratio("x", Double.NaN, 0.9);
         assertThat(r.text()).isEqualTo("infer.paced.b1.p99 n/a ms\nratio x = n/a\n");
-        JsonNode root = new ObjectMapper().readTree(r.json());
+        JsonNode root = Json.MAPPER.readTree(r.json());
         assertThat(root.get("figures").get(0).get("value").isNull()).isTrue();
         assertThat(root.get("headline").get("met").isNull()).isTrue();
     }

@@ -6,8 +6,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
-/** Loopback port helpers: the broker binds 127.0.0.1 only, so ports are probed there. */
-final class LocalPorts {
+/**
+ * Loopback port helpers: the broker binds 127.0.0.1 only, so ports are probed there. Public for testkit, which
+ * starts broker processes; modules that depend on common use {@code dev.pixelflow.common.net.FreePort} instead,
+ * as this module (and so testkit) must not depend on common and its DL4J weight.
+ */
+public final class LocalPorts {
     static final String HOST = "127.0.0.1";
 
     private LocalPorts() {
@@ -17,7 +21,7 @@ final class LocalPorts {
      * A port that was free a moment ago. KRaft needs the controller port written into its config before it
      * binds, so "port 0" cannot be left to the kernel; the short race with other processes is accepted.
      */
-    static int pickFree() {
+    public static int pickFree() {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(false);
             socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));

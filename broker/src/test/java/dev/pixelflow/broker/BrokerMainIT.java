@@ -39,8 +39,8 @@ class BrokerMainIT {
         Path dataDir = work.resolve("data");
         Path brokerStdout = work.resolve("broker.stdout");
         Path brokerStderr = work.resolve("broker.stderr");
-        int port = freePort();
-        int controllerPort = freePort();
+        int port = LocalPorts.pickFree();
+        int controllerPort = LocalPorts.pickFree();
 
         Process broker = launch(brokerStdout, brokerStderr, "--port", Integer.toString(port),
                 "--controller-port", Integer.toString(controllerPort), "--data-dir", dataDir.toString());
@@ -53,7 +53,7 @@ class BrokerMainIT {
 
             Path secondStderr = work.resolve("second.stderr");
             Process second = launch(work.resolve("second.stdout"), secondStderr, "--port", Integer.toString(port),
-                    "--controller-port", Integer.toString(freePort()), "--data-dir", work.resolve("second").toString());
+                    "--controller-port", Integer.toString(LocalPorts.pickFree()), "--data-dir", work.resolve("second").toString());
             assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(second.exitValue()).isEqualTo(1);
             assertThat(work.resolve("second.stdout")).isEmptyFile();
@@ -145,7 +145,7 @@ class BrokerMainIT {
     /** A free port whose next port is free too: a broker given only --port takes both. */
     private static int freePortPair() throws IOException {
         while (true) {
-            int port = freePort();
+            int port = LocalPorts.pickFree();
             if (port < 65_535) {
                 try (ServerSocket next = new ServerSocket(port + 1, 1, InetAddress.getByName("127.0.0.1"))) {
                     return port;
@@ -153,12 +153,6 @@ class BrokerMainIT {
                     // try another
                 }
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
         }
     }
 }

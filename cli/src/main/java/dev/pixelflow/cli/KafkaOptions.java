@@ -8,7 +8,6 @@ import dev.pixelflow.common.topic.Topics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Option;
 
 /** {@code --bootstrap} and {@code --topic-prefix}, shared by every command that talks to Kafka. */
@@ -45,8 +44,6 @@ public final class KafkaOptions {
 
     /** Creates pixelflow's topics when missing, so a client may start before the workers; fails fast when Kafka is away. */
     public void ensureTopics(KafkaClients clients, Topics topics) {
-        try (Admin admin = clients.admin()) {
-            TopicAdmin.ensure(admin, topics.all(), Duration.ofSeconds(15));
-        }
+        TopicAdmin.ensureAll(clients, topics, Duration.ofSeconds(15));
     }
 }

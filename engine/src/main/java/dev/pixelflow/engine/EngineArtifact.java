@@ -1,8 +1,8 @@
 package dev.pixelflow.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pixelflow.common.message.Json;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -42,8 +42,7 @@ final class EngineArtifact {
     static final String UPDATER_ENTRY = "updater.bin";
     private static final int ARRAYS_MAGIC = 0x50465431; // "PFT1"
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** A saved array: shape and values in C order. */
     record Tensor(long[] shape, float[] values) {

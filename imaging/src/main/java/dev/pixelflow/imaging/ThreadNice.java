@@ -1,8 +1,8 @@
 package dev.pixelflow.imaging;
 
+import dev.pixelflow.common.worker.DaemonThreads;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.systems.global.linux;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,15 +51,11 @@ public final class ThreadNice {
     /** Daemon threads named {@code prefix-1}, {@code prefix-2}, ... that run at {@code nice}. */
     public static ThreadFactory daemons(String prefix, int nice) {
         requireInRange(nice);
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(() -> {
-                apply(nice);
-                r.run();
-            }, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
+        ThreadFactory threads = DaemonThreads.numbered(prefix);
+        return r -> threads.newThread(() -> {
+            apply(nice);
+            r.run();
+        });
     }
 
     private static void requireInRange(int nice) {

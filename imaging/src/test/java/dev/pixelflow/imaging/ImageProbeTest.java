@@ -36,6 +36,17 @@ class ImageProbeTest {
     }
 
     @Test
+    void formatComesFromTheMagicBytesAlone() {
+        assertThat(ImageProbe.format(Arrays.copyOf(jpeg, 3))).contains(ImageFormat.JPEG);
+        assertThat(ImageProbe.format(Arrays.copyOf(png, 8))).contains(ImageFormat.PNG);
+        assertThat(ImageProbe.format("GIF89a".getBytes(StandardCharsets.US_ASCII))).contains(ImageFormat.GIF);
+        assertThat(ImageProbe.format(Arrays.copyOf(bmp, 10))).contains(ImageFormat.BMP);
+        assertThat(ImageProbe.format("BMW owners".getBytes(StandardCharsets.US_ASCII))).isEmpty();
+        assertThat(ImageProbe.format(new byte[0])).isEmpty();
+        assertThat(ImageFormat.JPEG.contentType()).isEqualTo("image/jpeg");
+    }
+
+    @Test
     void pixelLimitIsInclusive() throws Exception {
         assertThat(new ImageProbe(new ImageLimits(1 << 20, 200 * 200)).probe(jpeg).pixels()).isEqualTo(40_000);
         assertReason(new ImageProbe(new ImageLimits(1 << 20, 200 * 200 - 1)), jpeg, Reason.TOO_MANY_PIXELS,

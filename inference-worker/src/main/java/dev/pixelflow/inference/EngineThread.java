@@ -1,5 +1,6 @@
 package dev.pixelflow.inference;
 
+import dev.pixelflow.common.worker.DaemonThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,11 +22,7 @@ final class EngineThread implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineThread.class);
     private static final long STOP_WAIT_SECONDS = 60;
 
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "inference-engine");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(DaemonThreads.named("inference-engine"));
     /** Request-loop thread only: engines to close once the polls handed over so far are done. */
     private final List<LoadedModel> toClose = new ArrayList<>();
 

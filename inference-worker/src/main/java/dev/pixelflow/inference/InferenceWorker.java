@@ -6,6 +6,7 @@ import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.imaging.ThreadNice;
 import dev.pixelflow.common.worker.FaultHook;
+import dev.pixelflow.common.worker.DaemonThreads;
 import dev.pixelflow.imaging.ThreadNice;
 import dev.pixelflow.common.worker.TransactionalLoop;
 import dev.pixelflow.common.worker.Worker;
@@ -114,8 +115,7 @@ public final class InferenceWorker implements Worker {
                 List.of(requestsTopic), processor,
                 Duration.ofMillis(500), POLLS_IN_FLIGHT, ctx.worker().retryAttempts(), ctx.worker().retryBackoff());
 
-        followerThread = new Thread(follower, "model-follower");
-        followerThread.setDaemon(true);
+        followerThread = DaemonThreads.named("model-follower").newThread(follower);
         followerThread.start();
         loopThread = new Thread(this::runLoop, "inference-loop");
         loopThread.start();

@@ -3,6 +3,7 @@ package dev.pixelflow.inference;
 import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.worker.FaultHook;
+import dev.pixelflow.common.worker.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,11 +81,7 @@ public final class ModelStore implements AutoCloseable {
         this.loader = loader;
         this.catalog = catalog;
         this.metrics = metrics;
-        this.loadThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "model-loader");
-            t.setDaemon(true);
-            return t;
-        });
+        this.loadThread = Executors.newSingleThreadExecutor(DaemonThreads.named("model-loader"));
         this.swaps = Counter.builder("pixelflow_inference_model_swaps").description("model versions swapped in")
                 .register(metrics);
     }

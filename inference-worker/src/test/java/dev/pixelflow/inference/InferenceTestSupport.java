@@ -20,6 +20,8 @@ import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.common.worker.WorkerContext;
 import dev.pixelflow.testkit.KafkaTestBroker;
+import dev.pixelflow.testkit.TestProducers;
+import dev.pixelflow.testkit.WorkerEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,12 +57,8 @@ final class InferenceTestSupport {
     }
 
     static Map<String, String> env(KafkaTestBroker broker, String prefix, String instance, String... more) {
-        Map<String, String> env = new HashMap<>(Map.of(KafkaSettings.BOOTSTRAP_VAR, broker.bootstrapServers(),
-                KafkaSettings.TOPIC_PREFIX_VAR, prefix, "PIXELFLOW_HTTP_PORT", "0", "PIXELFLOW_INSTANCE_ID", prefix + instance,
-                "PIXELFLOW_INFERENCE_GROUP", prefix + "inference"));
-        for (int i = 0; i + 1 < more.length; i += 2) {
-            env.put(more[i], more[i + 1]);
-        }
+        Map<String, String> env = WorkerEnvironment.of(broker.bootstrapServers(), prefix, instance, more);
+        env.putIfAbsent("PIXELFLOW_INFERENCE_GROUP", prefix + "inference");
         return env;
     }
 
@@ -107,14 +105,7 @@ final class InferenceTestSupport {
     }
 
     static KafkaProducer<String, byte[]> producer(KafkaTestBroker broker) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("acks", "all");
-        p.put("linger.ms", 2);
-        // KAFKA-15591: with several requests in flight, a first send racing topic creation can be lost.
-        p.put("max.in.flight.requests.per.connection", 1);
-        p.put("max.request.size", 21 * 1024 * 1024);
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        return TestProducers.bytes(broker.bootstrapServers());
     }
 
     static ProducerRecord<String, byte[]> request(Topics topics, String id, byte[] image, String... headers) {

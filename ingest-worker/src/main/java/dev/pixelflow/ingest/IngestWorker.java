@@ -3,6 +3,7 @@ package dev.pixelflow.ingest;
 import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.message.SplitPolicy;
 import dev.pixelflow.common.topic.TopicAdmin;
+import dev.pixelflow.common.worker.DaemonThreads;
 import dev.pixelflow.common.worker.TransactionalLoop;
 import dev.pixelflow.common.worker.Worker;
 import dev.pixelflow.common.worker.WorkerContext;
@@ -13,8 +14,6 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,15 +51,8 @@ public final class IngestWorker implements Worker {
 
     @Override
     public void start() {
-        try (Admin admin = ctx.clients().admin()) {
-            TopicAdmin.ensure(admin, ctx.topics().all(), Duration.ofSeconds(30));
-        }
-        AtomicInteger n = new AtomicInteger();
-        decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), r -> {
-            Thread t = new Thread(r, "decode-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        TopicAdmin.ensureAll(ctx.clients(), ctx.topics(), Duration.ofSeconds(30));
+        decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), DaemonThreads.numbered("decode"));
         RawImageConverter converter = new RawImageConverter(new ImagePreprocessor(settings.limits()),
                 new SplitPolicy(settings.validationFraction()), settings.defaultShape(), settings.requireLabel());
         KafkaConsumer<String, byte[]> consumer = ctx.clients().consumer(settings.groupId(), true,

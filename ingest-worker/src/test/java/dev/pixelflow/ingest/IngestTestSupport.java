@@ -5,29 +5,21 @@ import dev.pixelflow.common.message.MessageHeaders;
 import dev.pixelflow.common.message.TensorRecord;
 import dev.pixelflow.common.message.TensorRecordSerde;
 import dev.pixelflow.common.worker.WorkerContext;
+import dev.pixelflow.testkit.TestProducers;
 import dev.pixelflow.testkit.TopicReader;
+import dev.pixelflow.testkit.WorkerEnvironment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Producing raw images and reading back what the worker wrote, for the ingest integration tests. */
 final class IngestTestSupport {
@@ -35,12 +27,7 @@ final class IngestTestSupport {
     }
 
     static Map<String, String> env(String bootstrap, String prefix, String... more) {
-        Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "PIXELFLOW_TOPIC_PREFIX", prefix,
-                "PIXELFLOW_HTTP_PORT", "0", "PIXELFLOW_INSTANCE_ID", prefix + "ingest"));
-        for (int i = 0; i + 1 < more.length; i += 2) {
-            env.put(more[i], more[i + 1]);
-        }
-        return env;
+        return WorkerEnvironment.of(bootstrap, prefix, "ingest", more);
     }
 
     static IngestWorker worker(Map<String, String> env) {
@@ -65,18 +52,8 @@ final class IngestTestSupport {
         return new ProducerRecord<>(topic, null, name, Files.readAllBytes(file), h);
     }
 
-    static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("acks", "all");
-        p.put("max.request.size", 21 * 1024 * 1024);
-        p.put("linger.ms", 5);
-        p.put("max.in.flight.requests.per.connection", 1); // see KafkaClients#producer: fresh topics
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
-
     static void send(String bootstrap, List<ProducerRecord<String, byte[]>> records) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+        try (KafkaProducer<String, byte[]> producer = TestProducers.bytes(bootstrap)) {
             for (ProducerRecord<String, byte[]> r : records) {
                 producer.send(r);
             }

@@ -6,16 +6,14 @@ import dev.pixelflow.common.message.PublishPolicy;
 import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.topic.Topics;
+import dev.pixelflow.testkit.TestProducers;
 import dev.pixelflow.testkit.TopicReader;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Training jobs for the fault scenarios: a small network on the scenarios' images, and what the job reported. */
 final class Jobs {
@@ -34,10 +32,7 @@ final class Jobs {
     }
 
     static void send(String bootstrap, Topics topics, TrainingRequest request) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("acks", "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = TestProducers.bytes(bootstrap)) {
             producer.send(new ProducerRecord<>(topics.trainingRequests.name(), request.jobId(),
                     TrainingRequest.SERDE.serialize("", request))).get(60, TimeUnit.SECONDS);
         }

@@ -1,7 +1,9 @@
 package dev.pixelflow.reliability;
 
+import dev.pixelflow.common.worker.DaemonThreads;
+import dev.pixelflow.testkit.TestProducers;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,8 +27,7 @@ final class Load implements AutoCloseable {
     /** @param perSecond 0 for as fast as the producer takes them */
     Load(String name, String bootstrap, List<Inputs.Input> inputs, Function<Inputs.Input, ProducerRecord<String, byte[]>> record,
          int perSecond) {
-        thread = new Thread(() -> run(bootstrap, inputs, record, perSecond), name);
-        thread.setDaemon(true);
+        thread = DaemonThreads.named(name).newThread(() -> run(bootstrap, inputs, record, perSecond));
     }
 
     Load start() {
@@ -36,17 +37,11 @@ final class Load implements AutoCloseable {
 
     private void run(String bootstrap, List<Inputs.Input> inputs, Function<Inputs.Input, ProducerRecord<String, byte[]>> record,
                      int perSecond) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("acks", "all");
-        p.put("enable.idempotence", true);
-        p.put("linger.ms", 5);
-        p.put("max.request.size", 21 * 1024 * 1024);
-        p.put("delivery.timeout.ms", 180_000);
-        p.put("max.in.flight.requests.per.connection", 1); // see KafkaClients#producer: fresh topics
         long interval = perSecond <= 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / perSecond;
         long next = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        // Sends outlive a broker restart in the fault scenarios.
+        try (KafkaProducer<String, byte[]> producer = TestProducers.create(bootstrap, new StringSerializer(),
+                new ByteArraySerializer(), Map.of("enable.idempotence", true, "delivery.timeout.ms", 180_000))) {
             for (Inputs.Input in : inputs) {
                 producer.send(record.apply(in), (md, e) -> {
                     if (e != null) {

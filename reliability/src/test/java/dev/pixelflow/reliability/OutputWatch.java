@@ -1,5 +1,6 @@
 package dev.pixelflow.reliability;
 
+import dev.pixelflow.common.worker.DaemonThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +38,7 @@ final class OutputWatch implements AutoCloseable {
                 .map(i -> new TopicPartition(t, i.partition()))).collect(Collectors.toList());
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
-        thread = new Thread(this::run, "output-watch");
-        thread.setDaemon(true);
+        thread = DaemonThreads.named("output-watch").newThread(this::run);
         thread.start();
     }
 

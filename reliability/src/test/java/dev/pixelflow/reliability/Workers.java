@@ -3,6 +3,7 @@ package dev.pixelflow.reliability;
 import dev.pixelflow.ingest.IngestWorkerMain;
 import dev.pixelflow.inference.InferenceWorkerMain;
 import dev.pixelflow.testkit.JavaProcess;
+import dev.pixelflow.testkit.WorkerEnvironment;
 import dev.pixelflow.trainer.TrainerWorkerMain;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,20 +25,13 @@ final class Workers {
 
     /** The environment every worker of one scenario shares. */
     static Map<String, String> env(String bootstrap, String prefix, String instance, String... more) {
-        Map<String, String> env = new HashMap<>(Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-                "PIXELFLOW_TOPIC_PREFIX", prefix,
-                "PIXELFLOW_HTTP_PORT", "0",
-                "PIXELFLOW_INSTANCE_ID", prefix + instance,
-                "PIXELFLOW_INGEST_GROUP", prefix + "ingest",
+        Map<String, String> env = WorkerEnvironment.of(bootstrap, prefix, instance, more);
+        Map.of("PIXELFLOW_INGEST_GROUP", prefix + "ingest",
                 "PIXELFLOW_INFERENCE_GROUP", prefix + "inference",
                 "PIXELFLOW_IMAGE_SIZE", IMAGE_SIZE,
                 "KAFKA_SESSION_TIMEOUT_MS", "6000",
-                "KAFKA_TRANSACTION_TIMEOUT_MS", "10000"));
-        env.put("PIXELFLOW_DECODE_THREADS", "2");
-        for (int i = 0; i + 1 < more.length; i += 2) {
-            env.put(more[i], more[i + 1]);
-        }
+                "KAFKA_TRANSACTION_TIMEOUT_MS", "10000",
+                "PIXELFLOW_DECODE_THREADS", "2").forEach(env::putIfAbsent);
         return env;
     }
 

@@ -1,9 +1,5 @@
 package dev.pixelflow.testkit;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.pixelflow.broker.BrokerMain;
+import dev.pixelflow.broker.LocalPorts;
 import dev.pixelflow.broker.QuorumMembership;
 
 /**
@@ -33,8 +30,8 @@ public final class BrokerProcess implements AutoCloseable {
 
     /** A single-node broker of its own on free ports; returns once it answers. */
     public static BrokerProcess startSingle(String name, Path dataDir) {
-        int port = freePort();
-        int controllerPort = freePort();
+        int port = LocalPorts.pickFree();
+        int controllerPort = LocalPorts.pickFree();
         BrokerProcess broker = launch(name, port, dataDir, List.of("--controller-port", Integer.toString(controllerPort)));
         broker.awaitReady();
         return broker;
@@ -126,13 +123,5 @@ public final class BrokerProcess implements AutoCloseable {
     @Override
     public void close() {
         process.kill();
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
-        }
     }
 }

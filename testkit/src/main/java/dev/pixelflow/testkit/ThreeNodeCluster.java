@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import dev.pixelflow.broker.LocalPorts;
 import dev.pixelflow.broker.QuorumMembership;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -76,8 +77,8 @@ public final class ThreeNodeCluster implements AutoCloseable {
         Map<Integer, Integer> controllerPorts = new LinkedHashMap<>();
         Map<Integer, Integer> ports = new LinkedHashMap<>();
         for (int id = 1; id <= NODES; id++) {
-            ports.put(id, BrokerProcess.freePort());
-            controllerPorts.put(id, BrokerProcess.freePort());
+            ports.put(id, LocalPorts.pickFree());
+            controllerPorts.put(id, LocalPorts.pickFree());
         }
         String voters = QuorumMembership.localVoters(controllerPorts);
         String clusterId = QuorumMembership.newClusterId();

@@ -4,6 +4,7 @@ import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.imaging.Augmenter;
 import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
+import dev.pixelflow.common.worker.DaemonThreads;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -55,7 +56,7 @@ final class BatchFeeder implements AutoCloseable {
                 boolean channelsFirst, long epochSeed) {
         this.batches = (count + batchSize - 1) / batchSize;
         Augmenter augmenter = augmentation.isIdentity() ? null : new Augmenter(augmentation);
-        thread = new Thread(() -> {
+        thread = DaemonThreads.named("batch-feeder").newThread(() -> {
             try {
                 SplittableRandom rng = new SplittableRandom(epochSeed);
                 Assembler batch = new Assembler(count, shape, batchSize, augmenter, channelsFirst, rng);
@@ -68,8 +69,7 @@ final class BatchFeeder implements AutoCloseable {
                 failure = e;
                 queue.offer(END);
             }
-        }, "batch-feeder");
-        thread.setDaemon(true);
+        });
         thread.start();
     }
 

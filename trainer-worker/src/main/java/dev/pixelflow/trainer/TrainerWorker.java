@@ -9,6 +9,7 @@ import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.topic.TopicAdmin;
+import dev.pixelflow.common.worker.DaemonThreads;
 import dev.pixelflow.common.worker.ErrorKind;
 import dev.pixelflow.common.worker.FaultHook;
 import dev.pixelflow.common.worker.TransactionalProducer;
@@ -28,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -61,11 +61,7 @@ public final class TrainerWorker implements Worker {
     private final CountDownLatch done = new CountDownLatch(1);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final FaultHook beforePublishCommit;
-    private final ExecutorService jobs = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "trainer-job");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService jobs = Executors.newSingleThreadExecutor(DaemonThreads.named("trainer-job"));
     private KafkaConsumer<String, String> consumer;
     private TransactionalProducer<String, byte[]> transactions;
     private VersionPublisher publisher;
@@ -93,9 +89,7 @@ public final class TrainerWorker implements Worker {
 
     @Override
     public void start() {
-        try (Admin admin = ctx.clients().admin()) {
-            TopicAdmin.ensure(admin, ctx.topics().all(), Duration.ofSeconds(30));
-        }
+        TopicAdmin.ensureAll(ctx.clients(), ctx.topics(), Duration.ofSeconds(30));
         consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(), new StringDeserializer(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
         String transactionalId = "pixelflow-trainer-" + ctx.worker().instanceId();

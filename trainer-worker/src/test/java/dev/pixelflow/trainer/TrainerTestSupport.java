@@ -13,26 +13,20 @@ import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.common.worker.WorkerContext;
+import dev.pixelflow.testkit.TestProducers;
 import dev.pixelflow.testkit.TopicReader;
+import dev.pixelflow.testkit.WorkerEnvironment;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Tensors made from real photos with the common preprocessing, and readers of what the trainer wrote. */
 final class TrainerTestSupport {
@@ -40,9 +34,8 @@ final class TrainerTestSupport {
     }
 
     static Map<String, String> env(String bootstrap, String prefix, Path stateDir) {
-        return new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "PIXELFLOW_TOPIC_PREFIX", prefix,
-                "PIXELFLOW_HTTP_PORT", "0", "PIXELFLOW_INSTANCE_ID", prefix + "trainer",
-                "PIXELFLOW_STATE_DIR", stateDir.toString(), "KAFKA_SESSION_TIMEOUT_MS", "6000"));
+        return WorkerEnvironment.of(bootstrap, prefix, "trainer",
+                "PIXELFLOW_STATE_DIR", stateDir.toString(), "KAFKA_SESSION_TIMEOUT_MS", "6000");
     }
 
     static TrainerWorker worker(Map<String, String> env) {
@@ -67,12 +60,7 @@ final class TrainerTestSupport {
             files.addAll(all.stream().filter(p -> p.getFileName().toString().startsWith("cat.")).limit(perClass).toList());
             files.addAll(all.stream().filter(p -> p.getFileName().toString().startsWith("dog.")).limit(perClass).toList());
         }
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        // One request in flight: on a fresh topic a pipelined request can overtake a first one that is retried
-        // (see KafkaClients#producer), which then never lands.
-        p.put("max.in.flight.requests.per.connection", 1);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = TestProducers.bytes(bootstrap)) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (Path f : files) {
                 byte[] bytes = Files.readAllBytes(f);

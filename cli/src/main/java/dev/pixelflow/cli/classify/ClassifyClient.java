@@ -3,6 +3,7 @@ package dev.pixelflow.cli.classify;
 import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.message.MessageHeaders;
+import dev.pixelflow.common.worker.DaemonThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,9 +138,8 @@ public final class ClassifyClient {
              KafkaProducer<String, byte[]> producer = clients.producer("classify", new StringSerializer(),
                      new ByteArraySerializer())) {
             startAtEnd(consumer);
-            Thread sender = new Thread(() -> send(source, runId, producer, pending, completed, window, senderFailure),
-                    "classify-sender");
-            sender.setDaemon(true);
+            Thread sender = DaemonThreads.named("classify-sender")
+                    .newThread(() -> send(source, runId, producer, pending, completed, window, senderFailure));
             sender.start();
             long lastProgress = System.nanoTime();
             try {

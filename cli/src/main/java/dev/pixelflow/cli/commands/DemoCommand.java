@@ -10,6 +10,7 @@ import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.cli.data.LabelRule;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;
+import dev.pixelflow.common.net.FreePort;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.topic.Topics;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -104,7 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
             String servers = bootstrap;
             if (servers == null) {
                 step("starting the embedded Kafka broker (KRaft)");
-                servers = stack.startBroker(LocalStack.freePort(), runDir.resolve("broker"), Duration.ofSeconds(90));
+                servers = stack.startBroker(FreePort.pick(), runDir.resolve("broker"), Duration.ofSeconds(90));
                 System.out.println("  broker at " + servers);
             }
             String prefix = bootstrap == null ? "" : "demo-" + System.currentTimeMillis() + ".";
@@ -113,9 +113,7 @@ public final class DemoCommand implements Callable<Integer> {
             KafkaSettings settings = KafkaSettings.from(ConfigSource.fromEnvironment().with(env));
             KafkaClients clients = new KafkaClients(settings, "pixelflow-demo");
             Topics topics = new Topics(prefix);
-            try (Admin admin = clients.admin()) {
-                TopicAdmin.ensure(admin, topics.all(), Duration.ofSeconds(30));
-            }
+            TopicAdmin.ensureAll(clients, topics, Duration.ofSeconds(30));
             for (String role : List.of("ingest", "trainer", "inference")) {
                 step("starting the " + role + " worker (its own process; log " + runDir.resolve("logs").resolve(role + ".log") + ")");
                 stack.startWorker(role, env, Duration.ofSeconds(120));

@@ -11,6 +11,7 @@ import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.message.MessageHeaders;
 import dev.pixelflow.common.topic.Topics;
+import dev.pixelflow.common.worker.DaemonThreads;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,11 +101,8 @@ public final class IngestCommand implements Callable<Integer> {
         Map<String, Integer> perLabel = new TreeMap<>();
         Progress progress = new Progress(out, "ingest", set.size());
         // Reading files and encoding IDX images to PNG is CPU work: done ahead on all cores, sent in order.
-        ExecutorService readers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
-            Thread t = new Thread(r, "ingest-read");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService readers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
+                DaemonThreads.numbered("ingest-read"));
         int window = 512;
         ArrayDeque<Future<LabeledImage>> ahead = new ArrayDeque<>();
         int next = 0;

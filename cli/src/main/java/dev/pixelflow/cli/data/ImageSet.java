@@ -1,6 +1,9 @@
 package dev.pixelflow.cli.data;
 
 import dev.pixelflow.imaging.ImageEncoder;
+import dev.pixelflow.imaging.ImageEncoder;
+import dev.pixelflow.common.image.ImageFormat;
+import dev.pixelflow.common.image.ImageProbe;
 import dev.pixelflow.common.image.ImageShape;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -18,6 +21,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The images named on a command line: files, folders walked recursively (links followed, loops reported), and
@@ -160,12 +164,12 @@ public final class ImageSet {
                 skipped.add(new Skipped(f.file().toString(), "unreadable: " + ex.getMessage()));
                 return null;
             }
-            String type = ImageSniffer.contentType(bytes);
-            if (type == null) {
+            Optional<ImageFormat> format = ImageProbe.format(bytes);
+            if (format.isEmpty()) {
                 skipped.add(new Skipped(f.file().toString(), bytes.length == 0 ? "empty file" : "not an image (JPEG, PNG, BMP or GIF)"));
                 return null;
             }
-            return new LabeledImage(f.file().toString(), bytes, f.label(), -1, type);
+            return new LabeledImage(f.file().toString(), bytes, f.label(), -1, format.get().contentType());
         }
         IdxEntry x = (IdxEntry) e;
         byte[] png = ImageEncoder.png(x.images().image(x.index()), new ImageShape(x.images().rows(), x.images().cols(), 1));
@@ -179,6 +183,6 @@ public final class ImageSet {
             }
             label = x.classNames().get(index);
         }
-        return new LabeledImage(x.source().getFileName() + "#" + x.index(), png, label, index, "image/png");
+        return new LabeledImage(x.source().getFileName() + "#" + x.index(), png, label, index, ImageFormat.PNG.contentType());
     }
 }

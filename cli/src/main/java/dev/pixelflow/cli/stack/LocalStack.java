@@ -1,9 +1,8 @@
 package dev.pixelflow.cli.stack;
 
+import dev.pixelflow.common.net.FreePort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,7 +50,7 @@ public final class LocalStack implements AutoCloseable {
     public String startBroker(int port, Path dataDir, Duration timeout) throws IOException, InterruptedException {
         Path log = runDir.resolve("logs").resolve("broker.log");
         Process p = launch(List.of("broker", "--port", Integer.toString(port), "--controller-port",
-                Integer.toString(freePort()), "--data-dir", dataDir.toAbsolutePath().toString()), Map.of(), log);
+                Integer.toString(FreePort.pick()), "--data-dir", dataDir.toAbsolutePath().toString()), Map.of(), log);
         services.add(new Service("broker", p.toHandle(), log, -1));
         waitForLine(p, log, "pixelflow broker ready", timeout);
         return "127.0.0.1:" + port;
@@ -59,7 +58,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts one worker with the given environment and waits until its /health answers. */
     public Service startWorker(String role, Map<String, String> env, Duration timeout) throws IOException, InterruptedException {
-        int port = freePort();
+        int port = FreePort.pick();
         Map<String, String> all = new HashMap<>(env);
         all.put("PIXELFLOW_HTTP_PORT", Integer.toString(port));
         all.putIfAbsent("PIXELFLOW_INSTANCE_ID", role + "-local");
@@ -126,13 +125,6 @@ public final class LocalStack implements AutoCloseable {
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException | UncheckedIOException e) {
             return "(no log)";
-        }
-    }
-
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
         }
     }
 

@@ -4,6 +4,7 @@ import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.message.ContentHash;
 import dev.pixelflow.common.message.MessageHeaders;
 import dev.pixelflow.testkit.KafkaTestBroker;
+import dev.pixelflow.testkit.TestProducers;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +46,8 @@ final class FakeInferenceWorker implements AutoCloseable {
         c.put("group.id", broker.uniqueName("fake-worker"));
         c.put("auto.offset.reset", "earliest");
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-        Properties p = new Properties();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("linger.ms", 1);
-        p.put("max.in.flight.requests.per.connection", 1);
-        producer = new KafkaProducer<>(p, new StringSerializer(), ClassifyResult.SERDE);
+        producer = TestProducers.create(broker.bootstrapServers(), new StringSerializer(), ClassifyResult.SERDE,
+                Map.of("linger.ms", 1));
         consumer.subscribe(List.of(requestsTopic));
         thread = new Thread(this::run, "fake-inference-worker");
         thread.start();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -27,13 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Opens the report in a real browser (headless Chromium, Debian package {@code chromium}), from disk with no network,
  * and checks what a person would see: every picture decoded, the chart and the image grid actually painted.
- * The report and the screenshot stay in {@code target/report-browser-it/} to be looked at.
+ * What the browser decoded and laid out is read from a copy of the page with this test's probe script added
+ * ({@code report-probe.js}); the screenshot is of the report itself. Both stay in {@code target/report-browser-it/}
+ * to be looked at.
  */
 class ReportBrowserIT {
     private static final int WIDTH = 1280;
     private static final int HEIGHT = 2000;
     private static final Path OUT = Path.of("target/report-browser-it").toAbsolutePath();
     private static Path index;
+    private static Path probed;
     private static int imageCount;
 
     @TempDir
@@ -46,12 +51,27 @@ class ReportBrowserIT {
         index = ReportWriter.write(ReportFixtures.modelVersion(15), predictions, OUT.resolve("report"), 48,
                 Instant.parse("2026-11-29T10:15:00Z"));
         imageCount = 48 + 1; // thumbnails and the history chart
+        probed = withProbe(index);
+    }
+
+    /** A copy of the page beside it (so its relative image paths hold) with the probe script before {@code </body>}. */
+    private static Path withProbe(Path page) throws IOException {
+        String html = Files.readString(page, StandardCharsets.UTF_8);
+        assertThat(html).as("the report itself runs no script").doesNotContain("<script");
+        String probe;
+        try (InputStream in = ReportBrowserIT.class.getResourceAsStream("report-probe.js")) {
+            probe = new String(Objects.requireNonNull(in, "report-probe.js").readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(html).contains("</body>");
+        Path copy = page.resolveSibling("index-probed.html");
+        Files.writeString(copy, html.replace("</body>", "<script>\n" + probe + "</script>\n</body>"), StandardCharsets.UTF_8);
+        return copy;
     }
 
     @Test
     void everyImageLoadsInTheBrowser() throws Exception {
         Path chromium = chromium();
-        String dom = run(chromium, List.of("--dump-dom"), "dom");
+        String dom = run(chromium, probed, List.of("--dump-dom"), "dom");
 
         assertThat(attribute(dom, "data-images-loaded")).as("images decoded by the browser, of all <img> on the page")
                 .isEqualTo(imageCount + "/" + imageCount);
@@ -62,13 +82,13 @@ class ReportBrowserIT {
     void theScreenshotShowsTheChartAndThePhotos() throws Exception {
         Path chromium = chromium();
         // Where the chart and the grid are, as the page itself measured them at this window size.
-        String dom = run(chromium, List.of("--dump-dom"), "dom");
+        String dom = run(chromium, probed, List.of("--dump-dom"), "dom");
         int[] chart = rect(attribute(dom, "data-chart-rect"));
         int[] grid = rect(attribute(dom, "data-grid-rect"));
         Path png = OUT.resolve("screenshot.png");
         Files.deleteIfExists(png);
 
-        run(chromium, List.of("--screenshot=" + png), "screenshot");
+        run(chromium, index, List.of("--screenshot=" + png), "screenshot");
 
         assertThat(png).as("screenshot written by chromium").isRegularFile();
         BufferedImage shot = ImageIO.read(png.toFile());
@@ -114,17 +134,17 @@ class ReportBrowserIT {
         return Optional.empty();
     }
 
-    /** Runs headless chromium on the report, returns its stdout; a hang or a non-zero exit fails with chromium's stderr. */
-    private String run(Path chromium, List<String> action, String tag) throws IOException, InterruptedException {
+    /** Runs headless chromium on {@code page}, returns its stdout; a hang or a non-zero exit fails with chromium's stderr. */
+    private String run(Path chromium, Path page, List<String> action, String tag) throws IOException, InterruptedException {
         Path userData = Files.createTempDirectory(profile, "profile-");
         List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars",
                 "--force-device-scale-factor=1", "--user-data-dir=" + userData, "--window-size=" + WIDTH + "," + HEIGHT,
-                // Lets the page's own script run to the end (all load events) before the DOM is dumped or the shot taken.
+                // Lets the probe script run to the end (all load events) before the DOM is dumped or the shot taken.
                 "--virtual-time-budget=10000"));
         cmd.addAll(action);
-        cmd.add(index.toUri().toString());
+        cmd.add(page.toUri().toString());
         Path stdout = OUT.resolve(tag + ".out");
         Path stderr = OUT.resolve(tag + ".err");
         Process process = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();

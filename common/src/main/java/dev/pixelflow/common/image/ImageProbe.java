@@ -3,6 +3,7 @@ package dev.pixelflow.common.image;
 import dev.pixelflow.common.image.ImageException.Reason;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Reads format and size from an encoded image's header, without decoding, and refuses it early:
@@ -42,17 +43,14 @@ public final class ImageProbe {
             throw new ImageException(Reason.TOO_LARGE,
                     "image is " + encoded.length + " bytes, limit " + limits.maxEncodedBytes());
         }
-        if (startsWith(encoded, JPEG_MAGIC)) {
-            return jpeg(encoded);
-        }
-        if (startsWith(encoded, PNG_MAGIC)) {
-            return png(encoded);
-        }
-        if (startsWith(encoded, GIF87) || startsWith(encoded, GIF89)) {
-            return gif(encoded);
-        }
-        if (looksLikeBmp(encoded)) {
-            return bmp(encoded);
+        Optional<ImageFormat> format = format(encoded);
+        if (format.isPresent()) {
+            return switch (format.get()) {
+                case JPEG -> jpeg(encoded);
+                case PNG -> png(encoded);
+                case GIF -> gif(encoded);
+                case BMP -> bmp(encoded);
+            };
         }
         if (isProperPrefixOfMagic(encoded)) {
             throw new ImageException(Reason.TRUNCATED,
@@ -60,6 +58,26 @@ public final class ImageProbe {
         }
         throw new ImageException(Reason.UNSUPPORTED_FORMAT,
                 "not a JPEG, PNG, BMP or GIF image (first bytes " + hexPrefix(encoded) + ")");
+    }
+
+    /**
+     * The format {@code encoded} starts like, from its magic bytes alone (no size or structure check): enough
+     * to pass over files that are not images while walking a folder.
+     */
+    public static Optional<ImageFormat> format(byte[] encoded) {
+        if (startsWith(encoded, JPEG_MAGIC)) {
+            return Optional.of(ImageFormat.JPEG);
+        }
+        if (startsWith(encoded, PNG_MAGIC)) {
+            return Optional.of(ImageFormat.PNG);
+        }
+        if (startsWith(encoded, GIF87) || startsWith(encoded, GIF89)) {
+            return Optional.of(ImageFormat.GIF);
+        }
+        if (looksLikeBmp(encoded)) {
+            return Optional.of(ImageFormat.BMP);
+        }
+        return Optional.empty();
     }
 
     // ---- PNG: signature, IHDR first, then chunks (length, type, data, CRC) up to IEND.

@@ -1,5 +1,6 @@
 package dev.pixelflow.common.topic;
 
+import dev.pixelflow.common.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -55,6 +56,13 @@ public final class TopicAdmin {
                 throw new TimeoutException("partitions of " + names + " have no leader after " + timeout.toSeconds() + " s");
             }
             Thread.sleep(100); // metadata propagation; there is no event to wait on through the Admin API
+        }
+    }
+
+    /** {@link #ensure(Admin, Collection, Duration) Ensures} every topic of {@code topics} with an admin client of its own. */
+    public static void ensureAll(KafkaClients clients, Topics topics, Duration timeout) {
+        try (Admin admin = clients.admin()) {
+            ensure(admin, topics.all(), timeout);
         }
     }
 

@@ -13,12 +13,20 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
- * How a worker reacts to an error, after Kafka's examples: fatal errors stop the worker (a restart or an
- * operator must act), a bad record goes to the dead-letter topic and the worker moves on, anything retriable
- * is retried with backoff up to a bound.
+ * The kind of an error that reached a worker's loop, after Kafka's examples. Dead-lettering is not decided
+ * here: processors dead-letter the bad records they can read before anything is thrown.
  */
 public enum ErrorKind {
-    FATAL, SKIP, RETRY;
+    /** A restart or an operator must act: {@link TransactionalLoop} stops the worker. */
+    FATAL,
+    /**
+     * A record that cannot be (de)serialized. {@link TransactionalLoop} retries it like {@link #RETRY}: the same
+     * record comes back on every attempt, so the retry bound stops the worker instead of losing the record
+     * silently. The trainer fails the job rather than retrying it.
+     */
+    BAD_RECORD,
+    /** Possibly transient: the batch is aborted and retried with backoff, up to a bound. */
+    RETRY;
 
     public static ErrorKind of(Throwable t) {
         if (t instanceof Error) {
@@ -31,7 +39,7 @@ public enum ErrorKind {
             return FATAL;
         }
         if (t instanceof RecordDeserializationException || t instanceof SerializationException) {
-            return SKIP;
+            return BAD_RECORD;
         }
         if (t instanceof RetriableException) {
             return RETRY;

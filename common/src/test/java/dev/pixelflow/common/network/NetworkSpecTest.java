@@ -2,6 +2,7 @@ package dev.pixelflow.common.network;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pixelflow.common.image.ImageShape;
+import dev.pixelflow.common.message.Json;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -103,7 +104,7 @@ class NetworkSpecTest {
 
     @Test
     void jsonRoundTripKeepsEverything() throws Exception {
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = Json.MAPPER;
         NetworkSpec spec = NetworkSpec.preset("small-vgg", CATS, 3).withSeed(7);
 
         String text = json.writeValueAsString(spec);
@@ -120,7 +121,7 @@ class NetworkSpecTest {
                 {"input":{"height":28,"width":28,"channels":1},"classes":10,"seed":1,
                  "layers":[{"type":"conv","filters":8,"kernel":3,"activation":"relu"},{"type":"flatten"},
                            {"type":"dropout","rate":1.5}]}""";
-        assertThatThrownBy(() -> new ObjectMapper().readValue(text, NetworkSpec.class))
+        assertThatThrownBy(() -> Json.MAPPER.readValue(text, NetworkSpec.class))
                 .hasMessageContaining("dropout rate must be in [0, 1)");
     }
 }

@@ -16,7 +16,7 @@ class ErrorKindTest {
         assertThat(ErrorKind.of(new ProducerFencedException("x"))).isEqualTo(ErrorKind.FATAL);
         assertThat(ErrorKind.of(new AuthenticationException("x"))).isEqualTo(ErrorKind.FATAL);
         assertThat(ErrorKind.of(new OutOfMemoryError())).isEqualTo(ErrorKind.FATAL);
-        assertThat(ErrorKind.of(new SerializationException("x"))).isEqualTo(ErrorKind.SKIP);
+        assertThat(ErrorKind.of(new SerializationException("x"))).isEqualTo(ErrorKind.BAD_RECORD);
         assertThat(ErrorKind.of(new TimeoutException("x"))).isEqualTo(ErrorKind.RETRY);
         assertThat(ErrorKind.of(new NotLeaderOrFollowerException("x"))).isEqualTo(ErrorKind.RETRY);
         assertThat(ErrorKind.of(new KafkaException("wrapped", new ProducerFencedException("x")))).isEqualTo(ErrorKind.FATAL);

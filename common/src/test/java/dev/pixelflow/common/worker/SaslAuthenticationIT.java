@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pixelflow.broker.BrokerOptions;
 import dev.pixelflow.broker.EmbeddedKafkaBroker;
 import dev.pixelflow.common.config.ConfigSource;
+import dev.pixelflow.common.net.FreePort;
 import dev.pixelflow.common.topic.TopicAdmin;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,9 +26,9 @@ class SaslAuthenticationIT {
 
     @Test
     void aWrongPasswordFailsFastAndTheRightOneWorks(@TempDir Path dir) throws Exception {
-        int plain = freePort();
-        int sasl = freePort();
-        int controller = freePort();
+        int plain = FreePort.pick();
+        int sasl = FreePort.pick();
+        int controller = FreePort.pick();
         BrokerOptions options = BrokerOptions.builder(dir).port(plain).controllerPort(controller).saslPlainListener(sasl)
                 .property("listener.name.sasl_plaintext.plain.sasl.jaas.config",
                         "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"" + SECRET + "\";")
@@ -83,9 +81,7 @@ class SaslAuthenticationIT {
 
         @Override
         public void start() {
-            try (Admin admin = ctx.clients().admin()) {
-                TopicAdmin.ensure(admin, ctx.topics().all(), Duration.ofSeconds(60));
-            }
+            TopicAdmin.ensureAll(ctx.clients(), ctx.topics(), Duration.ofSeconds(60));
             done.countDown();
         }
 
@@ -107,12 +103,6 @@ class SaslAuthenticationIT {
         @Override
         public boolean awaitFinished(Duration timeout) throws InterruptedException {
             return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

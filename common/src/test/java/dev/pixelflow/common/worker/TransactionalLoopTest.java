@@ -109,9 +109,7 @@ class TransactionalLoopTest {
         };
         loop = new TransactionalLoop<>("test", consumer, producers::poll, List.of(IN.topic()), processor,
                 Duration.ofMillis(10), maxInFlight, 3, Duration.ofMillis(1));
-        Thread t = new Thread(loop, "test-loop");
-        t.setDaemon(true);
-        t.start();
+        DaemonThreads.named("test-loop").newThread(loop).start();
     }
 
     private void add(int from, int to) {
