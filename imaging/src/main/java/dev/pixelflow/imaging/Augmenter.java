@@ -18,7 +18,8 @@ import java.util.random.RandomGenerator;
  * Training-time augmentation of uint8 HWC images, like Keras 2's {@code ImageDataGenerator.random_transform}:
  * rotation, shift, shear and zoom are composed (in Keras' order) into one affine map about the image centre
  * and applied in a single bilinear {@code warpAffine}, so the image is interpolated once, not four times;
- * then a horizontal flip with probability ½.
+ * then a horizontal flip with probability ½. Optionally a random-resized crop first (composed into the same
+ * single warp) and colour jitter last, as torchvision's recipes have them.
  *
  * <p>Deterministic: the same settings, input and generator state give the same output. Thread-safe as long
  * as each thread passes its own generator.
@@ -48,9 +49,13 @@ public final class Augmenter {
             throw new IllegalArgumentException("source and destination must be different arrays");
         }
         double[] inverse = drawInverseMap(shape, rng);
+        if (settings.cropScale() > 0) {
+            inverse = compose(drawCrop(shape, rng), inverse);
+        }
         boolean flip = settings.horizontalFlip() && rng.nextBoolean();
         if (inverse == null && !flip) {
             System.arraycopy(hwc, 0, dst, 0, length);
+            jitter(dst, shape, rng);
             return;
         }
         try (PointerScope scope = NativeCv.scope()) {
@@ -69,7 +74,80 @@ public final class Augmenter {
             }
             NativeCv.copyOut(image, dst);
         }
+        jitter(dst, shape, rng);
     }
+
+    /**
+     * A random-resized crop as a destination-to-source map: a region of area fraction in [cropScale, 1] and aspect
+     * ratio in [3/4, 4/3] (log-uniform), at a random place, stretched over the whole output.
+     */
+    double[] drawCrop(ImageShape shape, RandomGenerator rng) {
+        double area = rng.nextDouble(settings.cropScale(), 1.0 + Math.ulp(1.0));
+        double ratio = Math.exp(rng.nextDouble(Math.log(3.0 / 4), Math.log(4.0 / 3)));
+        double cw = Math.min(shape.width(), Math.sqrt(area * ratio) * shape.width());
+        double ch = Math.min(shape.height(), Math.sqrt(area / ratio) * shape.height());
+        double x0 = rng.nextDouble() * (shape.width() - cw);
+        double y0 = rng.nextDouble() * (shape.height() - ch);
+        return new double[] {cw / shape.width(), 0, x0, 0, ch / shape.height(), y0};
+    }
+
+    /** The map that applies {@code inner} (destination to intermediate), then {@code outer}; null means identity. */
+    static double[] compose(double[] outer, double[] inner) {
+        if (inner == null) {
+            return outer;
+        }
+        return new double[] {
+                outer[0] * inner[0] + outer[1] * inner[3], outer[0] * inner[1] + outer[1] * inner[4],
+                outer[0] * inner[2] + outer[1] * inner[5] + outer[2],
+                outer[3] * inner[0] + outer[4] * inner[3], outer[3] * inner[1] + outer[4] * inner[4],
+                outer[3] * inner[2] + outer[4] * inner[5] + outer[5]};
+    }
+
+    /**
+     * Brightness, contrast and saturation, each scaled by a factor from [1 - j, 1 + j], in torchvision's order; on
+     * the uint8 pixels, rounded and clamped. Gray images get brightness and contrast only.
+     */
+    void jitter(byte[] hwc, ImageShape shape, RandomGenerator rng) {
+        double j = settings.colorJitter();
+        if (j == 0) {
+            return;
+        }
+        double brightness = rng.nextDouble(1 - j, 1 + j);
+        double contrast = rng.nextDouble(1 - j, 1 + j);
+        double saturation = rng.nextDouble(1 - j, 1 + j);
+        int c = shape.channels();
+        int pixels = shape.height() * shape.width();
+        float[] v = new float[hwc.length];
+        double graySum = 0;
+        for (int p = 0; p < pixels; p++) {
+            double gray = 0;
+            for (int k = 0; k < c; k++) {
+                float x = (float) ((hwc[p * c + k] & 0xff) * brightness);
+                v[p * c + k] = x;
+                gray += c == 3 ? LUMA[k] * x : x / c;
+            }
+            graySum += gray;
+        }
+        double meanGray = graySum / pixels;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (contrast * v[i] + (1 - contrast) * meanGray);
+        }
+        if (c == 3) {
+            for (int p = 0; p < pixels; p++) {
+                int o = p * 3;
+                double gray = LUMA[0] * v[o] + LUMA[1] * v[o + 1] + LUMA[2] * v[o + 2];
+                for (int k = 0; k < 3; k++) {
+                    v[o + k] = (float) (saturation * v[o + k] + (1 - saturation) * gray);
+                }
+            }
+        }
+        for (int i = 0; i < v.length; i++) {
+            hwc[i] = (byte) Math.max(0, Math.min(255, Math.round(v[i])));
+        }
+    }
+
+    /** ITU-R 601 luma weights of R, G and B, as torchvision's grayscale uses. */
+    private static final double[] LUMA = {0.299, 0.587, 0.114};
 
     /**
      * Draws the transform and returns it as OpenCV's 2×3 destination→source map (x = column, y = row),

@@ -57,6 +57,53 @@ class AugmenterTest {
     }
 
     @Test
+    void aRandomResizedCropIsAScaleAndShiftThatStaysInsideTheImage() {
+        Augmenter augmenter = new Augmenter(new AugmentSettings(0, 0, 0, 0, 0, false, AugmentSettings.Fill.REFLECT, 0.6, 0));
+        for (int seed = 0; seed < 50; seed++) {
+            double[] map = augmenter.drawCrop(SHAPE, new SplittableRandom(seed));
+            // x_src = a x + c over x in [0, W): the crop's width a W covers at least 0.6 of the area with the height.
+            double w = map[0] * SHAPE.width();
+            double h = map[4] * SHAPE.height();
+            assertThat(map[1]).isZero();
+            assertThat(map[3]).isZero();
+            assertThat(w * h / (SHAPE.width() * SHAPE.height())).isBetween(0.6 * 0.99, 1.0 + 1e-9);
+            assertThat(map[2]).isBetween(0.0, SHAPE.width() - w + 1e-9);
+            assertThat(map[5]).isBetween(0.0, SHAPE.height() - h + 1e-9);
+        }
+        byte[] out = new byte[photo.length];
+        augmenter.apply(photo, SHAPE, new SplittableRandom(3), out);
+        assertThat(out).isNotEqualTo(photo);
+    }
+
+    @Test
+    void colourJitterOfAUniformGrayScalesItsBrightnessOnly() {
+        ImageShape gray = ImageShape.parse("4x4x1");
+        byte[] flat = new byte[gray.length()];
+        java.util.Arrays.fill(flat, (byte) 100);
+        byte[] out = new byte[flat.length];
+        new Augmenter(new AugmentSettings(0, 0, 0, 0, 0, false, AugmentSettings.Fill.REFLECT, 0, 0.2))
+                .apply(flat, gray, new SplittableRandom(5), out);
+        // Contrast pulls towards the mean, which a uniform image already is: only brightness moves it, within 20%.
+        assertThat(out[0] & 0xff).isBetween(80, 120).isNotEqualTo(100);
+        for (byte b : out) {
+            assertThat(b).isEqualTo(out[0]);
+        }
+    }
+
+    @Test
+    void theKerasSettingsDrawTheSameTransformsAsBefore() {
+        // A crop or jitter draws only when enabled, so 0.1 settings and seeds give the 0.1 transforms.
+        AugmentSettings keras = AugmentSettings.defaults();
+        AugmentSettings same = new AugmentSettings(keras.rotationDeg(), keras.widthShift(), keras.heightShift(),
+                keras.shearDeg(), keras.zoom(), keras.horizontalFlip(), keras.fill(), 0, 0);
+        byte[] a = new byte[photo.length];
+        byte[] b = new byte[photo.length];
+        new Augmenter(keras).apply(photo, SHAPE, new SplittableRandom(11), a);
+        new Augmenter(same).apply(photo, SHAPE, new SplittableRandom(11), b);
+        assertThat(b).isEqualTo(a);
+    }
+
+    @Test
     void flipOnlyMirrorsOrCopies() {
         Augmenter flipper = new Augmenter(new AugmentSettings(0, 0, 0, 0, 0, true, AugmentSettings.Fill.NEAREST));
         byte[] mirrored = mirror(photo, SHAPE);

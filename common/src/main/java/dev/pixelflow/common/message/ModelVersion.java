@@ -53,6 +53,18 @@ public record ModelVersion(int schemaVersion, String name, int version, Instant 
         return name + ":" + version;
     }
 
+    /**
+     * Whether this version answers with test-time augmentation unless a request says otherwise: the {@code tta} of
+     * the training request it records (false for versions trained before the field existed).
+     */
+    public boolean tta() {
+        try {
+            return request != null && Json.MAPPER.readTree(request).path("tta").asBoolean(false);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return false;
+        }
+    }
+
     public EpochMetrics last() {
         return history.isEmpty() ? null : history.get(history.size() - 1);
     }

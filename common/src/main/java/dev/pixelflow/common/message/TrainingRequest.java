@@ -18,11 +18,13 @@ import java.util.List;
  * @param augmentation training-time augmentation; {@link AugmentSettings#none()} for none
  * @param warmStart    {@code NAME:VERSION} to continue from, with its optimizer state, or null
  * @param publish      intermediate versions (every K epochs, on best validation accuracy); null for the final one only
+ * @param tta          whether the versions answer with test-time augmentation (the mean of the image's and its mirror
+ *                     image's probabilities) unless a request says otherwise; absent (false) in 0.1 requests
  */
 public record TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
                               ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize,
                               int epochs, AugmentSettings augmentation, long seed, String warmStart,
-                              Instant requestedAt, PublishPolicy publish) implements Versioned {
+                              Instant requestedAt, PublishPolicy publish, Boolean tta) implements Versioned {
     public static final int SCHEMA_VERSION = 1;
     public static final JsonSerde<TrainingRequest> SERDE = new JsonSerde<>(TrainingRequest.class, "training request", SCHEMA_VERSION);
 
@@ -50,6 +52,16 @@ public record TrainingRequest(int schemaVersion, String jobId, String model, Str
         optimizer = optimizer == null ? OptimizerSpec.defaults() : optimizer;
         augmentation = augmentation == null ? AugmentSettings.none() : augmentation;
         publish = publish == null ? PublishPolicy.finalOnly() : publish;
+        tta = tta != null && tta;
+    }
+
+    /** A request without test-time augmentation. */
+    public TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
+                           ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize, int epochs,
+                           AugmentSettings augmentation, long seed, String warmStart, Instant requestedAt,
+                           PublishPolicy publish) {
+        this(schemaVersion, jobId, model, preset, layers, inputShape, classes, optimizer, batchSize, epochs, augmentation,
+                seed, warmStart, requestedAt, publish, false);
     }
 
     /** A request that publishes only its final version. */
@@ -57,7 +69,7 @@ public record TrainingRequest(int schemaVersion, String jobId, String model, Str
                            ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize, int epochs,
                            AugmentSettings augmentation, long seed, String warmStart, Instant requestedAt) {
         this(schemaVersion, jobId, model, preset, layers, inputShape, classes, optimizer, batchSize, epochs, augmentation,
-                seed, warmStart, requestedAt, null);
+                seed, warmStart, requestedAt, null, false);
     }
 
     /** The network this request asks for, for a given number of classes. */

@@ -62,8 +62,8 @@ class NetworkSpecTest {
         assertThat(NetworkSpec.preset("resnet-small", ImageShape.parse("150x150x3"), 2).layerOutputs().get(9).toString())
                 .isEqualTo("10x10x256");
         NetworkSpec fashion = NetworkSpec.preset("resnet-mini", ImageShape.parse("28x28x1"), 10);
-        assertThat(fashion.layerOutputs().get(6).toString()).isEqualTo("7x7x128");
-        assertThat(fashion.layerOutputs().get(7).toString()).isEqualTo("128");
+        assertThat(fashion.layerOutputs().get(4).toString()).isEqualTo("7x7x64");
+        assertThat(fashion.layerOutputs().get(5).toString()).isEqualTo("64");
     }
 
     @Test

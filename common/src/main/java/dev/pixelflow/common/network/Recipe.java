@@ -1,0 +1,105 @@
+package dev.pixelflow.common.network;
+
+import dev.pixelflow.common.image.AugmentSettings;
+import dev.pixelflow.common.image.ImageShape;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A whole training configuration under one name, so that a published result can be rerun with one flag
+ * ({@code bin/pixelflow train --recipe NAME}); flags given after it override its fields. The figures each recipe
+ * reached, with the machine and the command, are in docs/training.md.
+ *
+ * @param name         the flag value
+ * @param summary      one line on what it is for
+ * @param preset       network preset ({@link NetworkSpec#presetNames()})
+ * @param input        the size the network trains on and the data must be ingested at
+ * @param optimizer    optimizer, learning rate, weight decay, label smoothing and schedule
+ * @param batchSize    images per step
+ * @param epochs       passes over the training split
+ * @param augmentation training-time augmentation
+ * @param tta          whether served answers average the image and its mirror image (test-time augmentation)
+ */
+public record Recipe(String name, String summary, String preset, ImageShape input, OptimizerSpec optimizer,
+                     int batchSize, int epochs, AugmentSettings augmentation, boolean tta) {
+
+    private static final Map<String, Recipe> RECIPES = new LinkedHashMap<>();
+
+    static {
+        add(new Recipe("tutorial", "the Keras tutorial's recipe for Dogs vs. Cats, exactly (about 81%)",
+                "small-vgg", new ImageShape(150, 150, 3), OptimizerSpec.defaults(), 32, 64, AugmentSettings.defaults(),
+                false));
+        add(new Recipe("photos-1h", "a few thousand photos of two or more classes, about 1 hour of training on 2 cores",
+                "resnet-small", new ImageShape(96, 96, 3), sgd(0.1, 5e-4, 0.1, 3), 64, 30, AugmentSettings.photos(),
+                true));
+        add(new Recipe("photos-3h", "the same, about 3 hours of training on 2 cores",
+                "resnet-small", new ImageShape(112, 112, 3), sgd(0.1, 5e-4, 0.1, 3), 64, 70, AugmentSettings.photos(),
+                true));
+        add(new Recipe("fashion-mnist", "Fashion-MNIST (28x28x1, 10 classes), within 20 minutes on 2 cores",
+                "resnet-mini", new ImageShape(28, 28, 1), sgd(0.1, 5e-4, 0.1, 1), 128, 12,
+                AugmentSettings.shiftAndFlip(), false));
+    }
+
+    public Recipe {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(summary, "summary");
+        Objects.requireNonNull(preset, "preset");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(augmentation, "augmentation");
+        if (batchSize < 1 || epochs < 1) {
+            throw new IllegalArgumentException("recipe " + name + " needs batch and epochs >= 1");
+        }
+        NetworkSpec.preset(preset, input, 2); // the preset exists and takes this input
+    }
+
+    private static OptimizerSpec sgd(double rate, double weightDecay, double labelSmoothing, double warmupEpochs) {
+        return OptimizerSpec.of(OptimizerSpec.SGD).withLearningRate(rate).withWeightDecay(weightDecay)
+                .withLabelSmoothing(labelSmoothing).withSchedule(LrSchedule.cosine(warmupEpochs));
+    }
+
+    private static void add(Recipe recipe) {
+        RECIPES.put(recipe.name(), recipe);
+    }
+
+    /** The recipe of that name; an unknown name is refused with the list of valid ones. */
+    public static Recipe named(String name) {
+        Recipe recipe = name == null ? null : RECIPES.get(name.trim().toLowerCase(Locale.ROOT));
+        if (recipe == null) {
+            throw new IllegalArgumentException("unknown recipe '" + name + "'; valid recipes: "
+                    + String.join(", ", RECIPES.keySet()) + " (or 'list')");
+        }
+        return recipe;
+    }
+
+    public static List<Recipe> all() {
+        return List.copyOf(RECIPES.values());
+    }
+
+    /** One line: name, input size and what it sets, as {@code train --recipe list} prints it. */
+    public String describe() {
+        return String.format(Locale.ROOT, "%-14s %-10s %s, %s, batch %d, %d epochs, augmentation %s%s — %s",
+                name, input, preset, optimizer.describe(), batchSize, epochs, describe(augmentation),
+                tta ? ", flip TTA" : "", summary);
+    }
+
+    private static String describe(AugmentSettings a) {
+        if (a.isIdentity()) {
+            return "none";
+        }
+        if (a.equals(AugmentSettings.defaults())) {
+            return "keras";
+        }
+        if (a.equals(AugmentSettings.photos())) {
+            return "photos (crop 0.6-1, flip, ±10°, colour 0.2)";
+        }
+        if (a.equals(AugmentSettings.shiftAndFlip())) {
+            return "shift 10% + flip";
+        }
+        return a.toString();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.pixelflow.common.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pixelflow.common.image.AugmentSettings;
+import dev.pixelflow.common.image.ImageShape;
+import dev.pixelflow.common.message.Json;
+import dev.pixelflow.common.message.TrainingRequest;
+import org.junit.jupiter.api.Test;
+
+class RecipeTest {
+
+    @Test
+    void theTutorialRecipeIsTheReferenceExactly() {
+        Recipe tutorial = Recipe.named("tutorial");
+        assertThat(tutorial.preset()).isEqualTo("small-vgg");
+        assertThat(tutorial.input()).isEqualTo(new ImageShape(150, 150, 3));
+        assertThat(tutorial.optimizer()).isEqualTo(new OptimizerSpec("rmsprop", 1e-4));
+        assertThat(tutorial.batchSize()).isEqualTo(32);
+        assertThat(tutorial.epochs()).isEqualTo(64);
+        assertThat(tutorial.augmentation()).isEqualTo(AugmentSettings.defaults());
+        assertThat(tutorial.tta()).isFalse();
+    }
+
+    @Test
+    void everyRecipeListsItsInputSizeOnOneLine() {
+        assertThat(Recipe.all()).extracting(Recipe::name)
+                .containsExactly("tutorial", "photos-1h", "photos-3h", "fashion-mnist");
+        for (Recipe r : Recipe.all()) {
+            assertThat(r.describe()).doesNotContain("\n").contains(r.name()).contains(r.input().toString());
+        }
+    }
+
+    @Test
+    void anUnknownRecipeIsRefusedWithTheValidOnes() {
+        assertThatThrownBy(() -> Recipe.named("photos-2h"))
+                .hasMessageContaining("unknown recipe 'photos-2h'")
+                .hasMessageContaining("tutorial, photos-1h, photos-3h, fashion-mnist");
+    }
+
+    @Test
+    void aRequestWithTheNewFieldsReadsBackAndAnOldOneReadsWithDefaults() throws Exception {
+        String old = "{\"schemaVersion\":1,\"jobId\":\"j\",\"model\":\"m\",\"preset\":\"small-cnn\",\"inputShape\":\"28x28x1\","
+                + "\"optimizer\":{\"name\":\"adam\",\"learningRate\":0.001},\"batchSize\":32,\"epochs\":3,"
+                + "\"augmentation\":{\"rotationDeg\":0.0,\"widthShift\":0.0,\"heightShift\":0.0,\"shearDeg\":0.0,"
+                + "\"zoom\":0.0,\"horizontalFlip\":false,\"fill\":\"NEAREST\"},\"seed\":42}";
+        TrainingRequest fromOld = Json.MAPPER.readValue(old, TrainingRequest.class);
+        assertThat(fromOld.tta()).isFalse();
+        assertThat(fromOld.augmentation()).isEqualTo(AugmentSettings.none());
+        assertThat(fromOld.optimizer()).isEqualTo(new OptimizerSpec("adam", 1e-3));
+
+        Recipe photos = Recipe.named("photos-1h");
+        TrainingRequest modern = new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
+                photos.optimizer(), photos.batchSize(), photos.epochs(), photos.augmentation(), 7, null, null, null, true);
+        TrainingRequest back = Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(modern), TrainingRequest.class);
+        assertThat(back).isEqualTo(modern);
+        assertThat(back.tta()).isTrue();
+    }
+}
