@@ -17,9 +17,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * @param timestamp     the request record's timestamp, the start of the answer's latency
  * @param image         the encoded image (empty when the value is null)
  * @param problem       null, or why the request cannot be served as asked
+ * @param tta           header {@code tta} ({@code on} or {@code off}): whether to answer with test-time augmentation,
+ *                      or null for the model's own setting
  */
 public record ClassifyRequest(String requestId, String correlationId, String replyTo, Long deadline, ModelRef model,
-                              long timestamp, byte[] image, Problem problem) {
+                              long timestamp, byte[] image, Problem problem, Boolean tta) {
     /** Kafka's legal topic names (at most 249 of these characters). */
     private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,249}");
 
@@ -63,7 +65,18 @@ public record ClassifyRequest(String requestId, String correlationId, String rep
                 problem = problem != null ? problem : new Problem(ErrorCodes.BAD_REQUEST, "header 'model': " + e.getMessage());
             }
         }
-        return new ClassifyRequest(requestId, correlationId, replyTo, deadline, model, record.timestamp(), image, problem);
+        Boolean tta = null;
+        String ttaText = MessageHeaders.text(record.headers(), MessageHeaders.TTA);
+        if (ttaText != null) {
+            switch (ttaText.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "on", "true", "1" -> tta = true;
+                case "off", "false", "0" -> tta = false;
+                default -> problem = problem != null ? problem : new Problem(ErrorCodes.BAD_REQUEST,
+                        "header 'tta' must be on or off, got '" + ttaText + "'");
+            }
+        }
+        return new ClassifyRequest(requestId, correlationId, replyTo, deadline, model, record.timestamp(), image, problem,
+                tta);
     }
 
     /** True when a deadline was given and has passed at {@code nowMillis}. */
@@ -77,6 +90,6 @@ public record ClassifyRequest(String requestId, String correlationId, String rep
     }
 
     public ClassifyRequest withReplyTo(String topic, Problem why) {
-        return new ClassifyRequest(requestId, correlationId, topic, deadline, model, timestamp, image, why);
+        return new ClassifyRequest(requestId, correlationId, topic, deadline, model, timestamp, image, why, tta);
     }
 }

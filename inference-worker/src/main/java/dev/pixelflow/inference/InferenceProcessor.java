@@ -147,7 +147,7 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
         List<Batches.Group<LoadedModel>> groups = Batches.groups(n, i -> models[i]);
         Future<Void> inferred = engines.submit(() -> {
             for (Batches.Group<LoadedModel> group : groups) {
-                inferGroup(group, decoded, outcomes);
+                inferGroup(group, reqs, decoded, outcomes);
             }
             return null;
         });
@@ -208,8 +208,8 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
      * Runs a model over its requests in engine batches of up to {@code batchSize} decoded images; images that
      * failed to decode get their error and leave no hole in a batch.
      */
-    private void inferGroup(Batches.Group<LoadedModel> group, List<Future<byte[]>> decoded, Outcome[] outcomes)
-            throws InterruptedException {
+    private void inferGroup(Batches.Group<LoadedModel> group, ClassifyRequest[] reqs, List<Future<byte[]>> decoded,
+                            Outcome[] outcomes) throws InterruptedException {
         LoadedModel model = group.key();
         List<Integer> ready = new ArrayList<>(batchSize);
         List<byte[]> pixels = new ArrayList<>(batchSize);
@@ -229,17 +229,18 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
                 }
             }
             if (ready.size() == batchSize) {
-                infer(model, ready, pixels, outcomes);
+                infer(model, reqs, ready, pixels, outcomes);
                 ready.clear();
                 pixels.clear();
             }
         }
         if (!ready.isEmpty()) {
-            infer(model, ready, pixels, outcomes);
+            infer(model, reqs, ready, pixels, outcomes);
         }
     }
 
-    private void infer(LoadedModel model, List<Integer> indices, List<byte[]> pixels, Outcome[] outcomes) {
+    private void infer(LoadedModel model, ClassifyRequest[] reqs, List<Integer> indices, List<byte[]> pixels,
+                       Outcome[] outcomes) {
         ImageShape shape = model.inputShape();
         int k = indices.size();
         int len = shape.length();
@@ -248,7 +249,12 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
         for (int j = 0; j < k; j++) {
             ImagePreprocessor.toUnitFloat(pixels.get(j), shape, features, j * len, nchw);
         }
-        float[][] probabilities = model.classify(features, k);
+        boolean[] tta = new boolean[k];
+        for (int j = 0; j < k; j++) {
+            Boolean asked = reqs[indices.get(j)].tta();
+            tta[j] = asked != null ? asked : model.tta();
+        }
+        float[][] probabilities = model.classify(features, k, tta);
         batchSizes.record(k);
         List<String> classes = model.classNames();
         for (int j = 0; j < k; j++) {

@@ -28,6 +28,8 @@ public final class MessageHeaders {
     public static final String CORRELATION_ID = "correlation-id";
     public static final String DEADLINE = "deadline";
     public static final String MODEL = "model";
+    /** Classification request: {@code on} or {@code off}, overriding the model's test-time augmentation setting. */
+    public static final String TTA = "tta";
 
     private MessageHeaders() {
     }
