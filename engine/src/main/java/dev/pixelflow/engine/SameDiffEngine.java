@@ -762,10 +762,9 @@ final class SameDiffEngine implements ClassifierEngine {
                 if (!training) {
                     return sd.nn().batchNorm(x, runMean, runVar, gamma, beta, BN_EPSILON, channelAxis);
                 }
-                // The statistics' own gradients are zero (TrainingBatchNorm counts them), so the cheapest ops win:
-                // E[x^2] - E[x]^2 costs one same-shape square, where x - E[x] would add a broadcast and its backward.
-                SDVariable mean = x.mean(batchMean, false, axes);
-                SDVariable var = x.mul(x).mean(false, axes).sub(batchVar, mean.mul(mean));
+                SDVariable[] moments = TrainingBatchNorm.batchMoments(sd, x, axes);
+                SDVariable mean = moments[0].rename(batchMean);
+                SDVariable var = moments[1].rename(batchVar);
                 return new TrainingBatchNorm(sd, x, mean, var, gamma, beta, BN_EPSILON, channelAxis).outputVariable();
             };
         }

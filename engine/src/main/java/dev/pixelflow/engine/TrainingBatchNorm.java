@@ -5,6 +5,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNorm;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNormDerivative;
+import org.nd4j.linalg.api.ops.impl.reduce.Moments;
 
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -37,7 +38,16 @@ public final class TrainingBatchNorm extends BatchNorm {
         super(sd, input, mean, variance, gamma, beta, epsilon, new int[]{axis});
     }
 
-    /** Registers this class for libnd4j's {@code batchnorm} op, once per JVM. */
+    /**
+     * The batch's mean and (biased) variance per channel, in one op, as inputs of this op. Their gradient is zero: the
+     * batch-norm backward op already counts the paths through them, so the backward pass spends one fill on them
+     * instead of differentiating the reductions.
+     */
+    static SDVariable[] batchMoments(SameDiff sd, SDVariable input, int[] axes) {
+        return new BatchMoments(sd, input, axes).outputVariables();
+    }
+
+    /** Registers this class for libnd4j's {@code batchnorm} op and {@link BatchMoments} for {@code moments}, once per JVM. */
     @SuppressWarnings("unchecked")
     static synchronized void install() {
         if (installed) {
@@ -47,9 +57,10 @@ public final class TrainingBatchNorm extends BatchNorm {
             Field f = DifferentialFunctionClassHolder.class.getDeclaredField("customOpHashToClass");
             f.setAccessible(true);
             Map<Long, Class<?>> byHash = (Map<Long, Class<?>>) f.get(DifferentialFunctionClassHolder.getInstance());
-            byHash.replaceAll((hash, type) -> type == BatchNorm.class ? TrainingBatchNorm.class : type);
-            if (!byHash.containsValue(TrainingBatchNorm.class)) {
-                throw new IllegalStateException("SameDiff's op registry has no batchnorm op to replace");
+            byHash.replaceAll((hash, type) -> type == BatchNorm.class ? TrainingBatchNorm.class
+                    : type == Moments.class ? BatchMoments.class : type);
+            if (!byHash.containsValue(TrainingBatchNorm.class) || !byHash.containsValue(BatchMoments.class)) {
+                throw new IllegalStateException("SameDiff's op registry has no batchnorm or moments op to replace");
             }
             installed = true;
         } catch (ReflectiveOperationException e) {
@@ -69,6 +80,22 @@ public final class TrainingBatchNorm extends BatchNorm {
         double epsilon = tArgs()[0];
         SDVariable[] out = new Backward(sameDiff, withGradient, epsilon, axis).outputVariables();
         return List.of(out[0], sameDiff.zerosLike(in[1]), sameDiff.zerosLike(in[2]), out[3], out[4]);
+    }
+
+    /** libnd4j's {@code moments}, whose outputs feed only a batch norm's statistics inputs (see {@link #batchMoments}). */
+    public static final class BatchMoments extends Moments {
+        /** For SameDiff's op registry. */
+        public BatchMoments() {
+        }
+
+        BatchMoments(SameDiff sd, SDVariable input, int[] axes) {
+            super(sd, input, axes, false);
+        }
+
+        @Override
+        public List<SDVariable> doDiff(List<SDVariable> gradients) {
+            return List.of(sameDiff.zerosLike(arg()));
+        }
     }
 
     /**

@@ -43,9 +43,8 @@ class TrainingBatchNormTest {
         SDVariable y;
         if (fused) {
             TrainingBatchNorm.install();
-            SDVariable mean = x.mean(false, AXES);
-            SDVariable var = x.mul(x).mean(false, AXES).sub(mean.mul(mean));
-            y = new TrainingBatchNorm(sd, x, mean, var, gamma, beta, 1e-5, 3).outputVariable();
+            SDVariable[] moments = TrainingBatchNorm.batchMoments(sd, x, AXES);
+            y = new TrainingBatchNorm(sd, x, moments[0], moments[1], gamma, beta, 1e-5, 3).outputVariable();
         } else {
             SDVariable mean = x.mean(true, AXES);
             SDVariable centred = x.sub(mean);
