@@ -41,7 +41,7 @@ class NetworkSpecTest {
                 .hasMessageContaining("resnet")
                 .hasMessageContaining("small-cnn")
                 .hasMessageContaining("small-vgg");
-        assertThat(NetworkSpec.presetNames()).containsExactly("resnet-mini", "resnet-small", "small-cnn", "small-vgg");
+        assertThat(NetworkSpec.presetNames()).containsExactly("resnet-mini", "resnet-small", "small-cnn", "small-vgg", "vgg-mini");
     }
 
     @Test
