@@ -117,12 +117,14 @@ final class VersionPublisher {
             byte[] artifact = Files.readAllBytes(engineFile);
             ModelVersion manifest = manifest(req, artifact, history, snapshot, classNames, versions);
             EpochMetrics last = manifest.last();
+            RolloutState rollout = decide(req, manifest, versions);
+            // The follower of the job (train) prints the message: the version and what the rollout made of it.
+            String message = manifest.ref() + "; rollout: " + rollout.change().detail();
             TrainingEvent event = request == null
                     ? TrainerWorker.event(req.jobId(), req, TrainingEvent.Type.INTERIM, last.epoch(), req.epochs(), 0, 0,
-                            last, manifest.version(), manifest.ref())
+                            last, manifest.version(), message)
                     : TrainerWorker.event(req.jobId(), req, TrainingEvent.Type.PUBLISHED, req.epochs(), req.epochs(), 0, 0,
-                            last, manifest.version(), manifest.ref());
-            RolloutState rollout = decide(req, manifest, versions);
+                            last, manifest.version(), message);
             transactions.run(p -> {
                 ModelPublisher.send(p, modelsTopic, manifest, artifact);
                 p.send(new ProducerRecord<>(rolloutTopic, req.model(), RolloutState.SERDE.serialize(rolloutTopic, rollout)));

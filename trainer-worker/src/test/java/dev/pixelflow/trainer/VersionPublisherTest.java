@@ -229,4 +229,34 @@ class VersionPublisherTest {
         assertThat(s.production()).isEqualTo(1);
         assertThat(s.change().detail()).contains("0.5000", "0.8000", "0.0100", "not promoted");
     }
+
+    @Test
+    void underBetterABetterVersionBecomesProductionAndTheJobsFollowerIsTold() throws Exception {
+        catalog.add(published(1, 0.40));
+        rollouts.put("m", RolloutState.initial("m").promote(1, dev.pixelflow.common.rollout.RolloutChange.now("promote", null,
+                null)).withRule(RolloutRule.BETTER, 0.05, dev.pixelflow.common.rollout.RolloutChange.now("rule", null, null)));
+
+        publishFinal().orElseThrow(); // 0.5 > 0.40 + 0.05
+
+        RolloutState s = rollout(first);
+        assertThat(s.production()).isEqualTo(2);
+        assertThat(s.previous()).containsExactly(1);
+        TrainingEvent published = first.history().stream().filter(r -> r.topic().equals(METRICS))
+                .map(r -> TrainingEvent.SERDE.deserialize(METRICS, r.value())).findFirst().orElseThrow();
+        assertThat(published.message()).startsWith("m:2; rollout: ").contains("0.5000", "0.4000", "0.0500", "promoted");
+    }
+
+    @Test
+    void aCandidateJobNeverTakesProduction() throws Exception {
+        catalog.add(published(1, 0.10));
+        TrainingRequest candidate = new TrainingRequest(REQ.schemaVersion(), REQ.jobId(), REQ.model(), REQ.preset(), null,
+                REQ.inputShape(), null, REQ.optimizer(), REQ.batchSize(), REQ.epochs(), REQ.augmentation(), REQ.seed(), null,
+                REQ.requestedAt(), new dev.pixelflow.common.message.PublishPolicy(0, false, true));
+
+        publisher.publish(candidate, engine("engine.bin"), epochs(3), Map.of(0, 10L), List.of("a", "b"), REQUEST).orElseThrow();
+
+        RolloutState s = rollout(first);
+        assertThat(s.production()).as("the name had no state: its newest version stays production").isEqualTo(1);
+        assertThat(s.change().detail()).contains("candidate");
+    }
 }
