@@ -31,6 +31,7 @@ public final class RolloutFollower implements Runnable {
     private final String topic;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Map<String, RolloutState> states = Map.of();
     private volatile boolean failed;
 
@@ -43,11 +44,22 @@ public final class RolloutFollower implements Runnable {
     public void run() {
         Map<String, RolloutState> working = new HashMap<>();
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, METADATA_TIMEOUT).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, METADATA_TIMEOUT);
+            List<TopicPartition> partitions = null;
+            Map<TopicPartition, Long> end = null;
+            while (end == null && !stopping.get()) {
+                try {
+                    partitions = consumer.partitionsFor(topic, METADATA_TIMEOUT).stream()
+                            .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    consumer.assign(partitions);
+                    consumer.seekToBeginning(partitions);
+                    end = consumer.endOffsets(partitions, METADATA_TIMEOUT);
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    LOG.warn("rollout: cannot read the partitions of {} yet, retrying: {}", topic, e.toString());
+                    pause();
+                }
+            }
             while (!stopping.get()) {
                 ConsumerRecords<String, byte[]> records;
                 try {
@@ -57,6 +69,7 @@ public final class RolloutFollower implements Runnable {
                 } catch (RuntimeException e) {
                     // A broker hiccup must not freeze the rollout; the consumer keeps its position.
                     LOG.warn("rollout: reading {} failed, retrying: {}", topic, e.toString());
+                    pause();
                     continue;
                 }
                 if (!records.isEmpty()) {
@@ -72,8 +85,7 @@ public final class RolloutFollower implements Runnable {
                     }
                     states = Map.copyOf(working);
                 }
-                if (caughtUp.getCount() > 0 && partitions.stream()
-                        .allMatch(tp -> consumer.position(tp, METADATA_TIMEOUT) >= end.getOrDefault(tp, 0L))) {
+                if (caughtUp.getCount() > 0 && reached(partitions, end)) {
                     LOG.info("rollout: caught up with {}: {}", topic, working.keySet());
                     caughtUp.countDown();
                 }
@@ -90,6 +102,25 @@ public final class RolloutFollower implements Runnable {
             } catch (RuntimeException e) {
                 LOG.debug("rollout: consumer close: {}", e.toString());
             }
+        }
+    }
+
+    private boolean reached(List<TopicPartition> partitions, Map<TopicPartition, Long> end) {
+        for (TopicPartition tp : partitions) {
+            if (consumer.position(tp, METADATA_TIMEOUT) < end.getOrDefault(tp, 0L)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A second between retries after a broker error, cut short by {@link #stop()}. */
+    private void pause() {
+        try {
+            stopped.await(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping.set(true);
         }
     }
 
@@ -114,6 +145,7 @@ public final class RolloutFollower implements Runnable {
 
     public void stop() {
         stopping.set(true);
+        stopped.countDown();
         consumer.wakeup();
     }
 }
