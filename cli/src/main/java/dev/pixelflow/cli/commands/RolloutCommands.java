@@ -9,7 +9,6 @@ import dev.pixelflow.common.rollout.RolloutControl;
 import dev.pixelflow.common.rollout.RolloutRule;
 import dev.pixelflow.common.rollout.RolloutState;
 import dev.pixelflow.common.topic.Topics;
-import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,7 +16,9 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code models promote|rollback|canary|shadow|rule|status}: the rollout of one model, kept on {@code models.rollout}
@@ -63,12 +64,16 @@ final class RolloutCommands {
         }
     }
 
-    static void printChange(PrintStream out, RolloutState s) {
-        out.printf("%s: %s%n", s.model(), s.change() == null ? "" : s.change().detail());
+    static void printChange(CommandSpec spec, RolloutState s) {
+        spec.commandLine().getOut().printf("%s: %s%n", s.model(), s.change() == null ? "" : s.change().detail());
+        spec.commandLine().getOut().flush();
     }
 
     @Command(name = "promote", mixinStandardHelpOptions = true, description = "Make NAME:VERSION the production version.")
     static final class Promote implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Mixin
         Change change;
 
@@ -78,13 +83,16 @@ final class RolloutCommands {
         @Override
         public Integer call() {
             VersionRef v = VersionRef.parse(ref);
-            printChange(System.out, change.control().promote(v.name(), v.version(), change.reason));
+            printChange(spec, change.control().promote(v.name(), v.version(), change.reason));
             return 0;
         }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Put the previous production version back.")
     static final class Rollback implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Mixin
         Change change;
 
@@ -93,7 +101,7 @@ final class RolloutCommands {
 
         @Override
         public Integer call() {
-            printChange(System.out, change.control().rollback(name, change.reason));
+            printChange(spec, change.control().rollback(name, change.reason));
             return 0;
         }
     }
@@ -101,6 +109,9 @@ final class RolloutCommands {
     @Command(name = "canary", mixinStandardHelpOptions = true,
             description = "Send --weight percent of NAME's requests (by request id) to NAME:VERSION; or --stop.")
     static final class Canary implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Mixin
         Change change;
 
@@ -122,10 +133,10 @@ final class RolloutCommands {
         public Integer call() {
             RolloutControl control = change.control();
             if (mode.stop) {
-                printChange(System.out, control.stopCanary(ref.contains(":") ? VersionRef.parse(ref).name() : ref, change.reason));
+                printChange(spec, control.stopCanary(ref.contains(":") ? VersionRef.parse(ref).name() : ref, change.reason));
             } else {
                 VersionRef v = VersionRef.parse(ref);
-                printChange(System.out, control.canary(v.name(), v.version(), mode.weight, change.reason));
+                printChange(spec, control.canary(v.name(), v.version(), mode.weight, change.reason));
             }
             return 0;
         }
@@ -134,6 +145,9 @@ final class RolloutCommands {
     @Command(name = "shadow", mixinStandardHelpOptions = true,
             description = "Run NAME:VERSION beside production, answers to classify.shadow only; or --stop.")
     static final class Shadow implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Mixin
         Change change;
 
@@ -147,10 +161,10 @@ final class RolloutCommands {
         public Integer call() {
             RolloutControl control = change.control();
             if (stop) {
-                printChange(System.out, control.stopShadow(ref.contains(":") ? VersionRef.parse(ref).name() : ref, change.reason));
+                printChange(spec, control.stopShadow(ref.contains(":") ? VersionRef.parse(ref).name() : ref, change.reason));
             } else {
                 VersionRef v = VersionRef.parse(ref);
-                printChange(System.out, control.shadow(v.name(), v.version(), change.reason));
+                printChange(spec, control.shadow(v.name(), v.version(), change.reason));
             }
             return 0;
         }
@@ -159,6 +173,9 @@ final class RolloutCommands {
     @Command(name = "rule", mixinStandardHelpOptions = true,
             description = "How newly published versions of NAME become production: newest, better (by --margin) or manual.")
     static final class Rule implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Mixin
         Change change;
 
@@ -174,7 +191,7 @@ final class RolloutCommands {
 
         @Override
         public Integer call() {
-            printChange(System.out, change.control().rule(name, RolloutRule.parse(rule), margin, change.reason));
+            printChange(spec, change.control().rule(name, RolloutRule.parse(rule), margin, change.reason));
             return 0;
         }
     }
@@ -182,6 +199,9 @@ final class RolloutCommands {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Production, canary, shadow and rule of NAME, with live figures per version.")
     static final class Status implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Mixin
         KafkaOptions kafka;
 
@@ -198,7 +218,7 @@ final class RolloutCommands {
             Topics topics = kafka.topics();
             kafka.ensureTopics(clients, topics);
             RolloutState s = new RolloutCatalog(clients, topics.modelsRollout.name()).states().get(name);
-            PrintStream out = System.out;
+            java.io.PrintWriter out = spec.commandLine().getOut();
             if (s == null) {
                 out.printf("%s: no rollout state; the newest version serves (rule newest)%n", name);
             } else {
@@ -220,6 +240,7 @@ final class RolloutCommands {
             Map<String, ServingFigures.Line> lines = f.lines();
             if (lines.isEmpty()) {
                 out.printf("no recent answers of %s on %s%n", name, topics.classifyResults.name());
+                out.flush();
                 return 0;
             }
             out.printf("%nrecent answers on %s and %s:%n", topics.classifyResults.name(), topics.classifyShadow.name());
@@ -236,6 +257,7 @@ final class RolloutCommands {
                         shadow ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * l.requests() / f.total()),
                         l.meanConfidence(), l.latencyPercentile(0.5), l.latencyPercentile(0.99), agreement);
             });
+            out.flush();
             return 0;
         }
     }
