@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * classify.requests → one answer per request on its reply topic, exactly once. A follower thread keeps the
- * newest version of every model loaded; the request loop starts only once the follower has caught up with
- * the models published before start. Several workers in one consumer group share the request partitions.
+ * newest version of every model loaded, another follows the rollout states (production, canary, shadow); the
+ * request loop starts only once both have caught up with what was published before start. Several workers in one
+ * consumer group share the request partitions.
  */
 public final class InferenceWorker implements Worker {
     /** Result header naming the worker instance that answered; for operators and tests, not for clients. */

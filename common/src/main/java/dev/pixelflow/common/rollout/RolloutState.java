@@ -165,7 +165,8 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
                 promote = acc > base + margin;
                 verdict = String.format(Locale.ROOT, "rule better: val accuracy %.4f vs production %s's %.4f + margin "
                         + "%.4f = %.4f: %s", acc, current.ref(), base, margin, base + margin,
-                        promote ? "promoted" : "not promoted, production stays " + current.ref());
+                        promote ? "promoted" : "not promoted, production stays " + current.ref())
+                        + sameValidation(published, current);
             }
         }
         RolloutChange decided = change.withDetail(published.ref() + " published (val accuracy "
@@ -184,6 +185,21 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
 
     private RolloutState withChange(RolloutChange c) {
         return new RolloutState(SCHEMA_VERSION, model, rule, margin, production, previous, canary, canaryWeight, shadow, c);
+    }
+
+    /**
+     * The split is by content hash, so two versions trained on the same snapshot of the same tensors were validated on
+     * the same images; otherwise the comparison says so.
+     */
+    private static String sameValidation(ModelVersion a, ModelVersion b) {
+        if (!a.fingerprint().equals(b.fingerprint())) {
+            return " (note: different preprocessing, " + a.fingerprint().id() + " vs " + b.fingerprint().id()
+                    + ": validated on different tensors)";
+        }
+        if (!a.datasetSnapshot().equals(b.datasetSnapshot())) {
+            return " (note: trained on different snapshots of the tensors topic: the validation sets may differ)";
+        }
+        return "";
     }
 
     private void requireProduction(String what) {

@@ -79,6 +79,7 @@ class RolloutStateTest {
         assertThat(better.production()).isEqualTo(3);
         assertThat(better.previous()).containsExactly(1);
         assertThat(better.change().detail()).contains("0.8300", "0.8000", "promoted");
+        assertThat(better.change().detail()).doesNotContain("note:");
     }
 
     @Test
@@ -99,5 +100,18 @@ class RolloutStateTest {
         assertThat(new String(RolloutState.SERDE.serialize("t", s), java.nio.charset.StandardCharsets.UTF_8))
                 .contains("\"rule\":\"better\"", "\"canaryWeight\":10");
         assertThatThrownBy(() -> RolloutRule.parse("best")).hasMessageContaining("newest, better, manual");
+    }
+
+    @Test
+    void aComparisonAcrossDifferentTensorSnapshotsSaysSo() {
+        ModelVersion v1 = version(1, 0.80);
+        ModelVersion later = version(2, 0.85);
+        ModelVersion otherData = new ModelVersion(later.schemaVersion(), later.name(), later.version(), later.createdAt(),
+                later.jobId(), later.engine(), later.request(), Map.of(0, 1_000L), later.epochs(), later.history(),
+                later.classNames(), later.inputShape(), later.fingerprint(), later.artifactSha256(), later.artifactSize(),
+                later.chunkCount());
+        RolloutState s = production(1).withRule(RolloutRule.BETTER, 0, BY_TEST);
+        assertThat(s.onPublished(otherData, v1, false, BY_TEST).change().detail())
+                .contains("promoted", "different snapshots of the tensors topic");
     }
 }
