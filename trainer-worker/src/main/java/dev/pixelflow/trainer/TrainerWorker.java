@@ -98,7 +98,8 @@ public final class TrainerWorker implements Worker {
                 new StringSerializer(), new ByteArraySerializer()));
         RolloutCatalog rollouts = new RolloutCatalog(ctx.clients(), ctx.topics().modelsRollout.name());
         publisher = new VersionPublisher(transactions, ctx.topics().models.name(), ctx.topics().trainingMetrics.name(),
-                ctx.topics().modelsRollout.name(), model -> rollouts.states().get(model), this::knownVersions, consumer::groupMetadata, ctx.worker().retryAttempts(), ctx.worker().retryBackoff(),
+                ctx.topics().modelsRollout.name(), model -> rollouts.states().get(model), this::knownVersions,
+                consumer::groupMetadata, ctx.worker().retryAttempts(), ctx.worker().retryBackoff(),
                 stopRequested, beforePublishCommit);
         eventProducer = ctx.clients().producer("trainer-events", new StringSerializer(), new ByteArraySerializer());
         published = Counter.builder("pixelflow_trainer_versions_published").register(ctx.metrics());

@@ -76,7 +76,8 @@ final class VersionPublisher {
      * @param rollouts      the rollout state of a model name on {@code rolloutTopic}, or null when it has none
      */
     VersionPublisher(TransactionalProducer<String, byte[]> transactions, String modelsTopic, String metricsTopic,
-                     String rolloutTopic, Function<String, RolloutState> rollouts, Supplier<List<ModelVersion>> known, Supplier<ConsumerGroupMetadata> group, int retryAttempts,
+                     String rolloutTopic, Function<String, RolloutState> rollouts, Supplier<List<ModelVersion>> known,
+                     Supplier<ConsumerGroupMetadata> group, int retryAttempts,
                      Duration retryBackoff, CountDownLatch stopRequested, FaultHook beforeCommit) {
         this.transactions = transactions;
         this.modelsTopic = modelsTopic;

@@ -57,7 +57,8 @@ class VersionPublisherTest {
     private final List<String> hookSaw = new ArrayList<>();
     private final Map<String, RolloutState> rollouts = new java.util.HashMap<>();
     private final VersionPublisher publisher = new VersionPublisher(new TransactionalProducer<>("test", made::poll), MODELS,
-            METRICS, ROLLOUT, rollouts::get, () -> List.copyOf(catalog), () -> new ConsumerGroupMetadata("trainers"), 2, Duration.ofMillis(1),
+            METRICS, ROLLOUT, rollouts::get, () -> List.copyOf(catalog), () -> new ConsumerGroupMetadata("trainers"), 2,
+            Duration.ofMillis(1),
             new CountDownLatch(1), ref -> hookSaw.add(ref + (first.transactionInFlight() || second.transactionInFlight()
                     ? " in transaction" : "")));
 

@@ -62,7 +62,8 @@ public final class ServingFigures {
         tail(clients, resultsTopic, perPartition, r -> {
             ClassifyResult a = ClassifyResult.SERDE.deserialize(r.topic(), r.value());
             if (a.ok() && model.equals(a.model()) && a.version() != null) {
-                f.answer(a.version(), a.route() == null ? "-" : a.route(), a.confidence(), a.latencyMs() == null ? 0 : a.latencyMs());
+                f.answer(a.version(), a.route() == null ? "-" : a.route(), a.confidence(),
+                        a.latencyMs() == null ? 0 : a.latencyMs());
             }
         });
         tail(clients, shadowTopic, perPartition, r -> {
