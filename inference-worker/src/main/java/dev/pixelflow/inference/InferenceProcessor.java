@@ -5,6 +5,7 @@ import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.message.MessageHeaders;
+import dev.pixelflow.common.message.ShadowAnswer;
 import dev.pixelflow.common.worker.BatchProcessor;
 import dev.pixelflow.common.worker.PendingBatch;
 import io.micrometer.core.instrument.Counter;
@@ -34,8 +35,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One poll of requests → one answer each, inside the loop's transaction. Images are decoded in parallel on the
  * decode pool, requests are grouped by the model that answers them and run through its engine in batches on the
- * engine thread (each batch as soon as its images are decoded), and answers are sent in input order. A request that cannot be served (bad image, expired, unknown model,
- * missing reply topic) gets an error answer; only failures of the worker itself (engine, Kafka) abort the batch.
+ * engine thread (each batch as soon as its images are decoded), and answers are sent in input order. A request that
+ * cannot be served (bad image, expired, unknown model, missing reply topic) gets an error answer; only failures of
+ * the worker itself (engine, Kafka) abort the batch. A model's shadow version classifies the requests its production
+ * version answered, in the same engine pass, after them; its answers go to the shadow topic in the same transaction.
  */
 final class InferenceProcessor implements BatchProcessor<String, byte[], String, ClassifyResult> {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceProcessor.class);
@@ -56,6 +59,7 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
     private final ModelResolver resolver;
     private final ReplyTopics replyTopics;
     private final String defaultTopic;
+    private final String shadowTopic;
     private final int batchSize;
     private final String instanceId;
     private final LongSupplier clock;
@@ -64,16 +68,19 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
     private final DistributionSummary batchSizes;
     private final Timer latency;
     private final Map<String, Counter> answers = new HashMap<>();
+    private final RouteMetrics routeMetrics;
 
     InferenceProcessor(ImagePreprocessor preprocessor, ExecutorService decodePool, EngineThread engines,
-                       ModelResolver resolver, ReplyTopics replyTopics, String defaultTopic, int batchSize, String instanceId,
-                       LongSupplier clock, MeterRegistry metrics) {
+                       ModelResolver resolver, ReplyTopics replyTopics, String defaultTopic, String shadowTopic, int batchSize,
+                       String instanceId, LongSupplier clock, MeterRegistry metrics) {
         this.preprocessor = preprocessor;
         this.decodePool = decodePool;
         this.engines = engines;
         this.resolver = resolver;
         this.replyTopics = replyTopics;
         this.defaultTopic = defaultTopic;
+        this.shadowTopic = shadowTopic;
+        this.routeMetrics = new RouteMetrics(metrics);
         this.batchSize = batchSize;
         this.instanceId = instanceId;
         this.clock = clock;
@@ -126,44 +133,67 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
                 refs.add(reqs[i].model());
             }
         }
-        Map<ModelRef, ModelResolver.Resolution> resolved = resolver.resolveAll(refs);
+        Map<ModelRef, ModelResolver.Target> targets = resolver.resolveAll(refs);
         LoadedModel[] models = new LoadedModel[n];
+        LoadedModel[] shadows = new LoadedModel[n];
+        String[] routes = new String[n];
         List<Future<byte[]>> decoded = new ArrayList<>(Collections.nCopies(n, null));
+        List<Future<byte[]>> shadowDecoded = new ArrayList<>(Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
             if (outcomes[i] != null) {
                 continue;
             }
-            ModelResolver.Resolution r = resolved.get(reqs[i].model());
+            ModelResolver.Target target = targets.get(reqs[i].model());
+            ModelResolver.Resolution r = target.pick(reqs[i].requestId());
             if (!r.ok()) {
                 outcomes[i] = Outcome.error(r.error(), r.detail(), null);
                 continue;
             }
             LoadedModel model = r.model();
             models[i] = model;
+            routes[i] = r.route();
             byte[] image = reqs[i].image();
-            decoded.set(i, decodePool.submit(() -> preprocessor.toHwc(image, model.inputShape())));
+            Future<byte[]> pixels = decodePool.submit(() -> preprocessor.toHwc(image, model.inputShape()));
+            decoded.set(i, pixels);
+            LoadedModel shadow = target.shadowFor(r);
+            if (shadow != null) {
+                shadows[i] = shadow;
+                shadowDecoded.set(i, shadow.inputShape().equals(model.inputShape()) ? pixels
+                        : decodePool.submit(() -> preprocessor.toHwc(image, shadow.inputShape())));
+            }
         }
 
         List<Batches.Group<LoadedModel>> groups = Batches.groups(n, i -> models[i]);
+        Outcome[] shadowOutcomes = new Outcome[n];
         Future<Void> inferred = engines.submit(() -> {
             for (Batches.Group<LoadedModel> group : groups) {
                 inferGroup(group, reqs, decoded, outcomes);
             }
+            // The shadow sees only what production answered, so that every shadow answer has a label beside it.
+            for (Batches.Group<LoadedModel> group : Batches.groups(n,
+                    i -> shadows[i] != null && outcomes[i] != null && outcomes[i].error() == null ? shadows[i] : null)) {
+                inferGroup(group, reqs, shadowDecoded, shadowOutcomes);
+            }
             return null;
         });
-        return new Pending(reqs, outcomes, decoded, inferred);
+        return new Pending(reqs, outcomes, routes, shadowOutcomes, decoded, inferred);
     }
 
     /** A poll being decoded and inferred; its answers go out in input order once the engine is through with it. */
     private final class Pending implements PendingBatch<String, ClassifyResult> {
         private final ClassifyRequest[] reqs;
         private final Outcome[] outcomes;
+        private final String[] routes;
+        private final Outcome[] shadowOutcomes;
         private final List<Future<byte[]>> decoded;
         private final Future<Void> inferred;
 
-        Pending(ClassifyRequest[] reqs, Outcome[] outcomes, List<Future<byte[]>> decoded, Future<Void> inferred) {
+        Pending(ClassifyRequest[] reqs, Outcome[] outcomes, String[] routes, Outcome[] shadowOutcomes,
+                List<Future<byte[]>> decoded, Future<Void> inferred) {
             this.reqs = reqs;
             this.outcomes = outcomes;
+            this.routes = routes;
+            this.shadowOutcomes = shadowOutcomes;
             this.decoded = decoded;
             this.inferred = inferred;
         }
@@ -188,7 +218,12 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
                 throw e;
             }
             for (int i = 0; i < reqs.length; i++) {
-                send(producer, reqs[i], outcomes[i]);
+                send(producer, reqs[i], outcomes[i], routes[i]);
+            }
+            for (int i = 0; i < reqs.length; i++) {
+                if (shadowOutcomes[i] != null && shadowOutcomes[i].error() == null) {
+                    sendShadow(producer, reqs[i], shadowOutcomes[i], outcomes[i]);
+                }
             }
         }
 
@@ -269,13 +304,13 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
         }
     }
 
-    private void send(Producer<String, ClassifyResult> producer, ClassifyRequest req, Outcome o) {
+    private void send(Producer<String, ClassifyResult> producer, ClassifyRequest req, Outcome o, String route) {
         long latencyMs = req.latencyAt(clock.getAsLong());
         ClassifyResult result = o.error() == null
                 ? ClassifyResult.answer(req.requestId(), req.correlationId(), o.label(), o.confidence(), o.scores(), o.model(),
-                        o.version(), latencyMs)
+                        o.version(), latencyMs, route)
                 : ClassifyResult.failure(req.requestId(), req.correlationId(), o.error(), o.detail(), o.model(), o.version(),
-                        latencyMs);
+                        latencyMs, o.model() == null ? null : route);
         RecordHeaders headers = new RecordHeaders();
         headers.add(MessageHeaders.CORRELATION_ID, MessageHeaders.utf8(req.correlationId()));
         headers.add(InferenceWorker.ANSWERED_BY, MessageHeaders.utf8(instanceId));
@@ -284,8 +319,24 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
         answers.computeIfAbsent(outcome, key -> Counter.builder("pixelflow_inference_answers")
                 .description("answers sent, by outcome (ok or error code)").tag("outcome", key).register(metrics)).increment();
         latency.record(latencyMs, TimeUnit.MILLISECONDS);
-        if (o.error() != null) {
+        if (o.error() == null) {
+            routeMetrics.record(o.model(), o.version(), route, o.confidence(), latencyMs);
+        } else {
             LOG.debug("request {} ({}): {} {}", req.requestId(), req.correlationId(), o.error(), o.detail());
         }
+    }
+
+    /**
+     * The shadow's answer goes to the shadow topic, keyed by request id like the answer, in the same transaction: the
+     * producer's value type is the reply's, so the record is written as bytes through an untyped view.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void sendShadow(Producer<String, ClassifyResult> producer, ClassifyRequest req, Outcome shadow,
+                            Outcome production) {
+        long latencyMs = req.latencyAt(clock.getAsLong());
+        ShadowAnswer answer = new ShadowAnswer(ShadowAnswer.SCHEMA_VERSION, req.requestId(), shadow.model(),
+                shadow.version(), shadow.label(), shadow.confidence(), production.version(), production.label(), latencyMs);
+        ((Producer) producer).send(new ProducerRecord<>(shadowTopic, req.requestId(), answer));
+        routeMetrics.record(shadow.model(), shadow.version(), "shadow", shadow.confidence(), latencyMs);
     }
 }

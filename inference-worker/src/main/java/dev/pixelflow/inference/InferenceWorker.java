@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * classify.requests → one answer per request on its reply topic, exactly once. A follower thread keeps the
- * newest version of every model loaded; the request loop starts only once the follower has caught up with
- * the models published before start. Several workers in one consumer group share the request partitions.
+ * newest version of every model loaded, another follows the rollout states (production, canary, shadow); the
+ * request loop starts only once both have caught up with what was published before start. Several workers in one
+ * consumer group share the request partitions.
  */
 public final class InferenceWorker implements Worker {
     /** Result header naming the worker instance that answered; for operators and tests, not for clients. */
@@ -54,6 +55,8 @@ public final class InferenceWorker implements Worker {
     private ModelStore store;
     private ModelFollower follower;
     private Thread followerThread;
+    private RolloutFollower rollouts;
+    private Thread rolloutThread;
     private EngineThread engines;
     private ModelResolver resolver;
     private volatile TransactionalLoop<String, byte[], String, ClassifyResult> loop;
@@ -97,14 +100,17 @@ public final class InferenceWorker implements Worker {
         follower = new ModelFollower(ctx.clients().consumer(null, true, new StringDeserializer(), new ByteArrayDeserializer()),
                 modelsTopic, store);
         engines = new EngineThread();
+        rollouts = new RolloutFollower(ctx.clients().consumer(null, true, new StringDeserializer(),
+                new ByteArrayDeserializer()), ctx.topics().modelsRollout.name());
         resolver = new ModelResolver(store, new PinnedModels(settings.pinnedModels(), catalog::load, loader,
-                engines::closeLater), settings.defaultModel());
+                engines::closeLater), settings.defaultModel(), rollouts::states);
 
         decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), ThreadNice.daemons("decode", settings.decodeNice()));
         InferenceProcessor processor = new InferenceProcessor(new ImagePreprocessor(settings.limits()), decodePool, engines,
                 resolver,
                 new ReplyTopics(ReplyTopics.describing(admin, Duration.ofSeconds(10)), System::currentTimeMillis, resultsTopic),
-                resultsTopic, settings.batchSize(), ctx.worker().instanceId(), System::currentTimeMillis, ctx.metrics());
+                resultsTopic, ctx.topics().classifyShadow.name(), settings.batchSize(), ctx.worker().instanceId(),
+                System::currentTimeMillis, ctx.metrics());
         consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(),
                 new ByteArrayDeserializer(), Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords()));
         String transactionalId = "pixelflow-inference-" + ctx.worker().instanceId();
@@ -117,6 +123,8 @@ public final class InferenceWorker implements Worker {
 
         followerThread = DaemonThreads.named("model-follower").newThread(follower);
         followerThread.start();
+        rolloutThread = DaemonThreads.named("rollout-follower").newThread(rollouts);
+        rolloutThread.start();
         loopThread = new Thread(this::runLoop, "inference-loop");
         loopThread.start();
         started = true;
@@ -135,6 +143,13 @@ public final class InferenceWorker implements Worker {
                     return;
                 }
             }
+            // Answering before the rollout states are read would serve newest versions that are not production.
+            while (!stopping && !rollouts.awaitCaughtUp(Duration.ofMillis(200))) {
+                if (rollouts.failed()) {
+                    LOG.error("inference: the rollout follower failed before catching up; not serving");
+                    return;
+                }
+            }
             if (stopping) {
                 return;
             }
@@ -149,8 +164,10 @@ public final class InferenceWorker implements Worker {
                 consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
             }
             follower.stop();
+            rollouts.stop();
             try {
                 followerThread.join(TimeUnit.SECONDS.toMillis(10));
+                rolloutThread.join(TimeUnit.SECONDS.toMillis(10));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -184,7 +201,7 @@ public final class InferenceWorker implements Worker {
 
     @Override
     public boolean healthy() {
-        if (loop != null && loop.failed() || follower != null && follower.failed()) {
+        if (loop != null && loop.failed() || follower != null && follower.failed() || rollouts != null && rollouts.failed()) {
             return false;
         }
         return !settings.requireModel() || store != null && store.hasModel();

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -24,6 +25,8 @@ final class PinnedModels implements AutoCloseable {
     private final ModelLoader loader;
     private final Consumer<LoadedModel> closer;
     private final LinkedHashMap<String, LoadedModel> engines = new LinkedHashMap<>(16, 0.75f, true);
+    /** Versions the rollout serves (production, canary, shadow): never evicted, whatever the capacity. */
+    private Set<String> kept = Set.of();
 
     /** @param catalog reads one version's manifest and artifact from the models topic by {@code NAME:VERSION} */
     PinnedModels(int capacity, Function<String, Optional<ModelCatalog.Loaded>> catalog, ModelLoader loader) {
@@ -60,6 +63,11 @@ final class PinnedModels implements AutoCloseable {
         return Optional.of(model);
     }
 
+    /** The {@code NAME:VERSION}s the rollout serves now; they stay loaded beyond the capacity. */
+    void keep(Set<String> refs) {
+        kept = Set.copyOf(refs);
+    }
+
     /** Keeps a model that is no longer current (closing the least recently used one beyond capacity). */
     void put(LoadedModel model) {
         LoadedModel old = engines.put(model.ref(), model);
@@ -69,6 +77,9 @@ final class PinnedModels implements AutoCloseable {
         Iterator<Map.Entry<String, LoadedModel>> it = engines.entrySet().iterator();
         while (engines.size() > capacity && it.hasNext()) {
             LoadedModel evicted = it.next().getValue();
+            if (kept.contains(evicted.ref())) {
+                continue;
+            }
             it.remove();
             LOG.debug("models: unloading pinned version {}", evicted.ref());
             closer.accept(evicted);

@@ -22,4 +22,13 @@ class ModelRefTest {
                     .hasMessageMatching(".*(NAME|version).*");
         }
     }
+
+    @Test
+    void parsesAliases() {
+        assertThat(ModelRef.parse("cats@production")).isEqualTo(new ModelRef("cats", null, ModelRef.PRODUCTION));
+        assertThat(ModelRef.parse("cats@canary")).hasToString("cats@canary");
+        assertThat(ModelRef.parse("cats@canary").pinned()).isFalse();
+        assertThatThrownBy(() -> ModelRef.parse("cats@shadow")).hasMessageContaining("@production or @canary");
+        assertThatThrownBy(() -> ModelRef.parse("cats@")).hasMessageContaining("NAME@production|canary");
+    }
 }

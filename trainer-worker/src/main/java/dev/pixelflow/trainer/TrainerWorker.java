@@ -8,6 +8,7 @@ import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
+import dev.pixelflow.common.rollout.RolloutCatalog;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.worker.DaemonThreads;
 import dev.pixelflow.common.worker.ErrorKind;
@@ -95,8 +96,10 @@ public final class TrainerWorker implements Worker {
         String transactionalId = "pixelflow-trainer-" + ctx.worker().instanceId();
         transactions = new TransactionalProducer<>("trainer", () -> ctx.clients().transactionalProducer(transactionalId,
                 new StringSerializer(), new ByteArraySerializer()));
+        RolloutCatalog rollouts = new RolloutCatalog(ctx.clients(), ctx.topics().modelsRollout.name());
         publisher = new VersionPublisher(transactions, ctx.topics().models.name(), ctx.topics().trainingMetrics.name(),
-                this::knownVersions, consumer::groupMetadata, ctx.worker().retryAttempts(), ctx.worker().retryBackoff(),
+                ctx.topics().modelsRollout.name(), model -> rollouts.states().get(model), this::knownVersions,
+                consumer::groupMetadata, ctx.worker().retryAttempts(), ctx.worker().retryBackoff(),
                 stopRequested, beforePublishCommit);
         eventProducer = ctx.clients().producer("trainer-events", new StringSerializer(), new ByteArraySerializer());
         published = Counter.builder("pixelflow_trainer_versions_published").register(ctx.metrics());

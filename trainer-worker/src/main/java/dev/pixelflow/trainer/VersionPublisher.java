@@ -9,6 +9,9 @@ import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.model.ModelPublisher;
+import dev.pixelflow.common.rollout.RolloutChange;
+import dev.pixelflow.common.rollout.RolloutRule;
+import dev.pixelflow.common.rollout.RolloutState;
 import dev.pixelflow.common.worker.Backoff;
 import dev.pixelflow.common.worker.ErrorKind;
 import dev.pixelflow.common.worker.FaultHook;
@@ -25,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * first; a twin instance is fatal). A version that is out already is not published again: an interim copy handed
  * over again after a crash, or a retry after a commit whose outcome was not known.
  *
+ * <p>Each version's transaction also carries the model's new rollout state: whether the version became production
+ * under the model's rule (newest, better by a margin, manual) or stays a candidate, with the numbers compared. So a
+ * version and the decision about it are visible together or not at all.
+ *
  * <p>Runs on the trainer's loop thread, the owner of its producer and consumer.
  */
 final class VersionPublisher {
@@ -51,6 +59,8 @@ final class VersionPublisher {
     private final TransactionalProducer<String, byte[]> transactions;
     private final String modelsTopic;
     private final String metricsTopic;
+    private final String rolloutTopic;
+    private final Function<String, RolloutState> rollouts;
     private final Supplier<List<ModelVersion>> known;
     private final Supplier<ConsumerGroupMetadata> group;
     private final int retryAttempts;
@@ -63,13 +73,17 @@ final class VersionPublisher {
      * @param group         the request consumer's group metadata, for offsets committed with a version
      * @param stopRequested counted down when the worker stops: a retry's backoff ends there
      * @param beforeCommit  called inside each version's transaction, its records flushed, before the commit
+     * @param rollouts      the rollout state of a model name on {@code rolloutTopic}, or null when it has none
      */
     VersionPublisher(TransactionalProducer<String, byte[]> transactions, String modelsTopic, String metricsTopic,
-                     Supplier<List<ModelVersion>> known, Supplier<ConsumerGroupMetadata> group, int retryAttempts,
+                     String rolloutTopic, Function<String, RolloutState> rollouts, Supplier<List<ModelVersion>> known,
+                     Supplier<ConsumerGroupMetadata> group, int retryAttempts,
                      Duration retryBackoff, CountDownLatch stopRequested, FaultHook beforeCommit) {
         this.transactions = transactions;
         this.modelsTopic = modelsTopic;
         this.metricsTopic = metricsTopic;
+        this.rolloutTopic = rolloutTopic;
+        this.rollouts = rollouts;
         this.known = known;
         this.group = group;
         this.retryAttempts = retryAttempts;
@@ -104,13 +118,17 @@ final class VersionPublisher {
             byte[] artifact = Files.readAllBytes(engineFile);
             ModelVersion manifest = manifest(req, artifact, history, snapshot, classNames, versions);
             EpochMetrics last = manifest.last();
+            RolloutState rollout = decide(req, manifest, versions);
+            // The follower of the job (train) prints the message: the version and what the rollout made of it.
+            String message = manifest.ref() + "; rollout: " + rollout.change().detail();
             TrainingEvent event = request == null
                     ? TrainerWorker.event(req.jobId(), req, TrainingEvent.Type.INTERIM, last.epoch(), req.epochs(), 0, 0,
-                            last, manifest.version(), manifest.ref())
+                            last, manifest.version(), message)
                     : TrainerWorker.event(req.jobId(), req, TrainingEvent.Type.PUBLISHED, req.epochs(), req.epochs(), 0, 0,
-                            last, manifest.version(), manifest.ref());
+                            last, manifest.version(), message);
             transactions.run(p -> {
                 ModelPublisher.send(p, modelsTopic, manifest, artifact);
+                p.send(new ProducerRecord<>(rolloutTopic, req.model(), RolloutState.SERDE.serialize(rolloutTopic, rollout)));
                 send(p, event);
                 if (request != null) {
                     p.sendOffsetsToTransaction(offsetAfter(request), group.get());
@@ -123,6 +141,7 @@ final class VersionPublisher {
                     history.size(), req.jobId(), artifact.length, manifest.chunkCount(),
                     last == null ? "n/a" : String.format("%.4f", last.valAccuracy()),
                     request == null ? "; training goes on" : "");
+            LOG.info("trainer: rollout of {}: {}", req.model(), rollout.change().detail());
             return Optional.of(manifest);
         });
         if (request == null) {
@@ -131,6 +150,25 @@ final class VersionPublisher {
             deleteQuietly(engineFile);
         }
         return out;
+    }
+
+    /**
+     * The model's rollout state once {@code manifest} is out. A name without a state serves its newest version: that
+     * is the production the rule compares with.
+     */
+    private RolloutState decide(TrainingRequest req, ModelVersion manifest, List<ModelVersion> versions) {
+        RolloutState state = rollouts.apply(req.model());
+        if (state == null) {
+            Integer newest = versions.stream().filter(v -> v.name().equals(req.model())).map(ModelVersion::version)
+                    .max(Integer::compare).orElse(null);
+            state = new RolloutState(RolloutState.SCHEMA_VERSION, req.model(), RolloutRule.NEWEST, 0, newest, null, null, 0,
+                    null, null);
+        }
+        Integer production = state.production();
+        ModelVersion current = production == null ? null : versions.stream()
+                .filter(v -> v.name().equals(req.model()) && v.version() == production).findFirst().orElse(null);
+        return state.onPublished(manifest, current, req.publish().candidate(),
+                RolloutChange.now("published", "job " + req.jobId(), null));
     }
 
     /** Ends a request without a version: its FAILED event and its offset, in one transaction. */

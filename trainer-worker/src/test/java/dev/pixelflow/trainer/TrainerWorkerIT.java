@@ -18,6 +18,10 @@ import dev.pixelflow.common.message.PublishPolicy;
 import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
+import dev.pixelflow.common.rollout.RolloutCatalog;
+import dev.pixelflow.common.rollout.RolloutControl;
+import dev.pixelflow.common.rollout.RolloutRule;
+import dev.pixelflow.common.rollout.RolloutState;
 import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.testkit.KafkaBrokerExtension;
 import dev.pixelflow.testkit.KafkaTestBroker;
@@ -100,6 +104,9 @@ class TrainerWorkerIT {
         TrainerWorker worker = TrainerTestSupport.worker(env(broker.bootstrapServers(), prefix, state));
         worker.start();
         try {
+            KafkaClients ruleClients = new KafkaClients(new KafkaSettings(broker.bootstrapServers(), prefix, Map.of()), "test");
+            new RolloutControl(new ModelCatalog(ruleClients, topics.models.name()),
+                    new RolloutCatalog(ruleClients, topics.modelsRollout.name())).rule("cats-dogs", RolloutRule.BETTER, 0, null);
             TrainingRequest base = request("job-interim", 3);
             TrainingRequest req = new TrainingRequest(base.schemaVersion(), base.jobId(), base.model(), base.preset(), null,
                     base.inputShape(), null, base.optimizer(), base.batchSize(), base.epochs(), AugmentSettings.none(),
@@ -122,6 +129,16 @@ class TrainerWorkerIT {
             assertThat(last.version().history()).hasSize(3);
             assertThat(ContentHash.sha256Hex(interim.artifact())).isEqualTo(interim.version().artifactSha256())
                     .isNotEqualTo(last.version().artifactSha256());
+            // Under rule better the interim version (no production yet) became production; the final one only if its
+            // validation accuracy beats the interim's, and the state says which numbers were compared.
+            double interimAcc = interim.version().last().valAccuracy();
+            double lastAcc = last.version().last().valAccuracy();
+            RolloutState rollout = new RolloutCatalog(clients, topics.modelsRollout.name()).state("cats-dogs");
+            assertThat(rollout.rule()).isEqualTo(RolloutRule.BETTER);
+            assertThat(rollout.production()).isEqualTo(lastAcc > interimAcc ? 2 : 1);
+            assertThat(rollout.change().action()).isEqualTo("published");
+            assertThat(rollout.change().detail()).contains("cats-dogs:2 published",
+                    String.format(java.util.Locale.ROOT, "%.4f", lastAcc), String.format(java.util.Locale.ROOT, "%.4f", interimAcc));
             try (var files = Files.list(state.resolve("jobs").resolve(req.jobId()))) {
                 assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("interim-"));
             }

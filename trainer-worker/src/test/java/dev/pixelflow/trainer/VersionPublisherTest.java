@@ -10,6 +10,8 @@ import dev.pixelflow.common.message.EpochMetrics;
 import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.message.TrainingEvent;
 import dev.pixelflow.common.message.TrainingRequest;
+import dev.pixelflow.common.rollout.RolloutRule;
+import dev.pixelflow.common.rollout.RolloutState;
 import dev.pixelflow.common.worker.TransactionalProducer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VersionPublisherTest {
     private static final String MODELS = "models";
     private static final String METRICS = "training.metrics";
+    private static final String ROLLOUT = "models.rollout";
     private static final ConsumerRecord<String, String> REQUEST = new ConsumerRecord<>("training.requests", 0, 41, "job", "{}");
     private static final TrainingRequest REQ = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, "job", "m", "small-cnn",
             null, new ImageShape(8, 8, 1), null, OptimizerSpec.defaults(), 32, 3, AugmentSettings.none(), 7L, null,
@@ -52,8 +55,10 @@ class VersionPublisherTest {
     private final Queue<MockProducer<String, byte[]>> made = new ConcurrentLinkedQueue<>(List.of(first, second));
     private final List<ModelVersion> catalog = new ArrayList<>();
     private final List<String> hookSaw = new ArrayList<>();
+    private final Map<String, RolloutState> rollouts = new java.util.HashMap<>();
     private final VersionPublisher publisher = new VersionPublisher(new TransactionalProducer<>("test", made::poll), MODELS,
-            METRICS, () -> List.copyOf(catalog), () -> new ConsumerGroupMetadata("trainers"), 2, Duration.ofMillis(1),
+            METRICS, ROLLOUT, rollouts::get, () -> List.copyOf(catalog), () -> new ConsumerGroupMetadata("trainers"), 2,
+            Duration.ofMillis(1),
             new CountDownLatch(1), ref -> hookSaw.add(ref + (first.transactionInFlight() || second.transactionInFlight()
                     ? " in transaction" : "")));
 
@@ -185,5 +190,74 @@ class VersionPublisherTest {
         assertThat(eventTypes(first)).containsExactly(TrainingEvent.Type.FAILED);
         assertThat(first.consumerGroupOffsetsHistory()).hasSize(1);
         assertThat(hookSaw).isEmpty();
+    }
+
+    private static RolloutState rollout(MockProducer<String, byte[]> p) {
+        List<RolloutState> states = p.history().stream().filter(r -> r.topic().equals(ROLLOUT))
+                .map(r -> RolloutState.SERDE.deserialize(ROLLOUT, r.value())).toList();
+        assertThat(states).hasSize(1);
+        return states.get(0);
+    }
+
+    private static ModelVersion published(int version, double valAccuracy) {
+        return new ModelVersion(ModelVersion.SCHEMA_VERSION, "m", version, Instant.EPOCH, "old-job", "samediff", "{}",
+                Map.of(), 1, List.of(new EpochMetrics(1, 0.5, 0.5, 0.5, valAccuracy, null, 1, 1)), List.of("a", "b"),
+                REQ.inputShape(), dev.pixelflow.imaging.ImagePreprocessor.fingerprint(REQ.inputShape()), "a".repeat(64), 1, 1);
+    }
+
+    @Test
+    void theRolloutDecisionGoesOutInTheVersionsTransaction() throws Exception {
+        publishFinal().orElseThrow();
+
+        RolloutState s = rollout(first);
+        assertThat(s.production()).as("a name without a rollout state: the newest serves").isEqualTo(1);
+        assertThat(s.change().action()).isEqualTo("published");
+        assertThat(s.change().detail()).contains("m:1 published", "promoted");
+        assertThat(first.commitCount()).isEqualTo(1);
+    }
+
+    @Test
+    void underBetterAWorseVersionIsPublishedButProductionStays() throws Exception {
+        catalog.add(published(1, 0.80));
+        rollouts.put("m", RolloutState.initial("m").promote(1, dev.pixelflow.common.rollout.RolloutChange.now("promote", null,
+                null)).withRule(RolloutRule.BETTER, 0.01, dev.pixelflow.common.rollout.RolloutChange.now("rule", null, null)));
+
+        ModelVersion v = publishFinal().orElseThrow(); // epochs(3) ends at val accuracy 0.5
+
+        assertThat(v.version()).isEqualTo(2);
+        assertThat(modelKeys(first)).contains(ModelVersion.manifestKey("m", 2));
+        RolloutState s = rollout(first);
+        assertThat(s.production()).isEqualTo(1);
+        assertThat(s.change().detail()).contains("0.5000", "0.8000", "0.0100", "not promoted");
+    }
+
+    @Test
+    void underBetterABetterVersionBecomesProductionAndTheJobsFollowerIsTold() throws Exception {
+        catalog.add(published(1, 0.40));
+        rollouts.put("m", RolloutState.initial("m").promote(1, dev.pixelflow.common.rollout.RolloutChange.now("promote", null,
+                null)).withRule(RolloutRule.BETTER, 0.05, dev.pixelflow.common.rollout.RolloutChange.now("rule", null, null)));
+
+        publishFinal().orElseThrow(); // 0.5 > 0.40 + 0.05
+
+        RolloutState s = rollout(first);
+        assertThat(s.production()).isEqualTo(2);
+        assertThat(s.previous()).containsExactly(1);
+        TrainingEvent published = first.history().stream().filter(r -> r.topic().equals(METRICS))
+                .map(r -> TrainingEvent.SERDE.deserialize(METRICS, r.value())).findFirst().orElseThrow();
+        assertThat(published.message()).startsWith("m:2; rollout: ").contains("0.5000", "0.4000", "0.0500", "promoted");
+    }
+
+    @Test
+    void aCandidateJobNeverTakesProduction() throws Exception {
+        catalog.add(published(1, 0.10));
+        TrainingRequest candidate = new TrainingRequest(REQ.schemaVersion(), REQ.jobId(), REQ.model(), REQ.preset(), null,
+                REQ.inputShape(), null, REQ.optimizer(), REQ.batchSize(), REQ.epochs(), REQ.augmentation(), REQ.seed(), null,
+                REQ.requestedAt(), new dev.pixelflow.common.message.PublishPolicy(0, false, true));
+
+        publisher.publish(candidate, engine("engine.bin"), epochs(3), Map.of(0, 10L), List.of("a", "b"), REQUEST).orElseThrow();
+
+        RolloutState s = rollout(first);
+        assertThat(s.production()).as("the name had no state: its newest version stays production").isEqualTo(1);
+        assertThat(s.change().detail()).contains("candidate");
     }
 }

@@ -265,7 +265,8 @@ public final class ClassifyClient {
         try {
             result = ClassifyResult.SERDE.deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
-            result = ClassifyResult.failure(p.requestId(), correlationId, "unreadable-answer", e.getMessage(), null, null, 0);
+            result = ClassifyResult.failure(p.requestId(), correlationId, "unreadable-answer", e.getMessage(), null, null, 0,
+                    null);
         }
         return new Outcome(p.index(), p.name(), p.requestId(), correlationId, Status.ANSWERED, result, null);
     }

@@ -17,13 +17,14 @@ import picocli.CommandLine.Option;
 public final class ClassifyOptions {
     /** Requests waiting for answers at once; enough to keep a few workers' batches full. */
     public static final int MAX_IN_FLIGHT = 256;
-    private static final Pattern MODEL_REF = Pattern.compile("[^:\\s]+(:[1-9]\\d{0,8})?");
+    private static final Pattern MODEL_REF = Pattern.compile("[^:@\\s]+(:[1-9]\\d{0,8}|@production|@canary)?");
 
     @Mixin
     public KafkaOptions kafka;
 
-    @Option(names = "--model", paramLabel = "NAME[:VERSION]",
-            description = "model to ask for; NAME:VERSION pins a version (default: the workers' default model)")
+    @Option(names = "--model", paramLabel = "NAME[:VERSION|@ALIAS]",
+            description = "model to ask for; NAME:VERSION pins a version, NAME@production or NAME@canary addresses an "
+                    + "alias (default: the workers' default model)")
     String model;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
@@ -32,7 +33,8 @@ public final class ClassifyOptions {
 
     public String model() {
         if (model != null && !MODEL_REF.matcher(model).matches()) {
-            throw new ConfigException("--model: expected NAME or NAME:VERSION (e.g. pets:3), got '" + model + "'");
+            throw new ConfigException("--model: expected NAME, NAME:VERSION or NAME@production|canary (e.g. pets:3), got '"
+                    + model + "'");
         }
         return model;
     }

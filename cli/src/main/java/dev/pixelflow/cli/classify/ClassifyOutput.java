@@ -60,6 +60,9 @@ public final class ClassifyOutput {
             if (r.version() != null) {
                 n.put("version", r.version());
             }
+            if (r.route() != null) {
+                n.put("route", r.route());
+            }
             if (r.latencyMs() != null) {
                 n.put("latencyMs", r.latencyMs());
             }

@@ -16,9 +16,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code pixelflow models [export|plot]}: the published model versions, read from the models topic. */
-@Command(name = "models", mixinStandardHelpOptions = true, description = "List published model versions; export or plot one.",
-        subcommands = {ModelsCommand.Export.class, ModelsCommand.Plot.class})
+/**
+ * {@code pixelflow models [export|plot|promote|rollback|canary|shadow|rule|status]}: the published model versions,
+ * read from the models topic, and their rollout.
+ */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "List published model versions; export or plot one; promote, canary, shadow, roll back.",
+        subcommands = {ModelsCommand.Export.class, ModelsCommand.Plot.class, RolloutCommands.Promote.class,
+                RolloutCommands.Rollback.class, RolloutCommands.Canary.class, RolloutCommands.Shadow.class,
+                RolloutCommands.Rule.class, RolloutCommands.Status.class})
 public final class ModelsCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;

@@ -103,6 +103,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--publish-best", description = "also publish a version after each epoch that improves validation accuracy")
     boolean publishBest;
 
+    @Option(names = "--candidate", description = "publish the job's versions as candidates only: none becomes production "
+            + "on its own, whatever the model's rule (see: models promote, models canary)")
+    boolean candidate;
+
     @Option(names = "--no-follow", description = "send the request and exit")
     boolean noFollow;
 
@@ -131,7 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
         String jobId = model + "-" + UUID.randomUUID().toString().substring(0, 8);
         TrainingRequest request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, model, presetName, null, shape,
                 classes, opt, batchSize, epochCount, augmentation, seed, warmStart, Instant.now(),
-                new PublishPolicy(publishEvery, publishBest), testTimeAugmentation);
+                new PublishPolicy(publishEvery, publishBest, candidate), testTimeAugmentation);
         KafkaClients clients = kafka.clients("train");
         Topics topics = kafka.topics();
         kafka.ensureTopics(clients, topics);

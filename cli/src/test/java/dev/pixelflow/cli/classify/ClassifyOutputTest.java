@@ -16,13 +16,13 @@ class ClassifyOutputTest {
     @Test
     void aLabelLineHasFileLabelConfidenceAndModelVersion() {
         ClassifyResult r = ClassifyResult.answer("req-1", "run-0", "cat", 0.97312, Map.of("cat", 0.97312, "dog", 0.02688),
-                "pets", 3, 12);
+                "pets", 3, 12, "production");
         assertThat(ClassifyOutput.line(answered(r))).isEqualTo("photos/cat.1.jpg  cat  0.9731  pets:3");
     }
 
     @Test
     void errorsSkipsAndTimeoutsSayWhat() {
-        ClassifyResult r = ClassifyResult.failure("req-1", "run-0", "corrupt", "JPEG image could not be decoded", "pets", 3, 5);
+        ClassifyResult r = ClassifyResult.failure("req-1", "run-0", "corrupt", "JPEG image could not be decoded", "pets", 3, 5, null);
         assertThat(ClassifyOutput.line(answered(r))).isEqualTo("photos/cat.1.jpg  ERROR corrupt: JPEG image could not be decoded");
         assertThat(ClassifyOutput.line(new ClassifyClient.Outcome(1, "notes.txt", null, null, ClassifyClient.Status.SKIPPED,
                 null, "not an image"))).isEqualTo("notes.txt  SKIPPED not an image");
@@ -32,7 +32,7 @@ class ClassifyOutputTest {
 
     @Test
     void jsonLinesCarryTheAnswer() throws Exception {
-        ClassifyResult r = ClassifyResult.answer("req-1", "run-0", "dog", 0.6, Map.of("cat", 0.4, "dog", 0.6), "pets", 2, 40);
+        ClassifyResult r = ClassifyResult.answer("req-1", "run-0", "dog", 0.6, Map.of("cat", 0.4, "dog", 0.6), "pets", 2, 40, "production");
         JsonNode n = Json.MAPPER.readTree(ClassifyOutput.json(answered(r)));
         assertThat(n.get("file").asText()).isEqualTo("photos/cat.1.jpg");
         assertThat(n.get("status").asText()).isEqualTo("ok");

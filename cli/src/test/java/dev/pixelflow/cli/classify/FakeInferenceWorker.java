@@ -72,13 +72,13 @@ final class FakeInferenceWorker implements AutoCloseable {
                     ClassifyResult result;
                     if (model != null && !model.equals(MODEL) && !model.equals(MODEL + ":" + VERSION)) {
                         result = ClassifyResult.failure(r.key(), correlation, "unknown-model-version", "no version " + model,
-                                null, null, 1);
+                                null, null, 1, null);
                     } else if (label == null) {
                         result = ClassifyResult.failure(r.key(), correlation, "unsupported-format", "not an image", MODEL,
-                                VERSION, 1);
+                                VERSION, 1, null);
                     } else {
                         result = ClassifyResult.answer(r.key(), correlation, label, 0.9,
-                                Map.of(label, 0.9, label.equals("cat") ? "dog" : "cat", 0.1), MODEL, VERSION, 1);
+                                Map.of(label, 0.9, label.equals("cat") ? "dog" : "cat", 0.1), MODEL, VERSION, 1, "production");
                     }
                     RecordHeaders h = new RecordHeaders();
                     h.add(MessageHeaders.CORRELATION_ID, MessageHeaders.utf8(correlation));

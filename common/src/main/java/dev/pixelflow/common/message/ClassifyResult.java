@@ -10,10 +10,13 @@ import java.util.Map;
  *                {@code unknown-model-version}, or an image error code such as {@code corrupt}
  * @param detail  a human sentence explaining the error
  * @param latencyMs time from the request's timestamp to the answer: queue plus compute
+ * @param route   how the request reached {@code model:version}: {@code production}, {@code canary} or {@code pinned}
+ *                (null when no model was chosen). Added within schema version 1: a reader that does not know it
+ *                ignores it, and an answer from an older worker has none.
  */
 public record ClassifyResult(int schemaVersion, String requestId, String correlationId, String label, Double confidence,
                              Map<String, Double> scores, String model, Integer version, Long latencyMs, String error,
-                             String detail) implements Versioned {
+                             String detail, String route) implements Versioned {
     public static final int SCHEMA_VERSION = 1;
     public static final JsonSerde<ClassifyResult> SERDE = new JsonSerde<>(ClassifyResult.class, "classify result", SCHEMA_VERSION);
 
@@ -27,16 +30,21 @@ public record ClassifyResult(int schemaVersion, String requestId, String correla
         scores = scores == null ? null : Map.copyOf(scores);
     }
 
+    /** The routes an answer names. */
+    public static final String PRODUCTION = "production";
+    public static final String CANARY = "canary";
+    public static final String PINNED = "pinned";
+
     public static ClassifyResult answer(String requestId, String correlationId, String label, double confidence,
-                                        Map<String, Double> scores, String model, int version, long latencyMs) {
+                                        Map<String, Double> scores, String model, int version, long latencyMs, String route) {
         return new ClassifyResult(SCHEMA_VERSION, requestId, correlationId, label, confidence, scores, model, version,
-                latencyMs, null, null);
+                latencyMs, null, null, route);
     }
 
     public static ClassifyResult failure(String requestId, String correlationId, String error, String detail,
-                                         String model, Integer version, long latencyMs) {
+                                         String model, Integer version, long latencyMs, String route) {
         return new ClassifyResult(SCHEMA_VERSION, requestId, correlationId, null, null, null, model, version, latencyMs,
-                error, detail);
+                error, detail, route);
     }
 
     public boolean ok() {

@@ -6,14 +6,20 @@ package dev.pixelflow.common.message;
  *
  * @param every  publish after every {@code every}-th epoch; 0 for never
  * @param onBest publish after an epoch whose validation accuracy beats every earlier epoch of the job
+ * @param candidate the job's versions are published as candidates only: none becomes production on its own,
+ *                  whatever the model's rollout rule (added within schema version 1; absent means false)
  */
-public record PublishPolicy(int every, boolean onBest) {
-    private static final PublishPolicy FINAL_ONLY = new PublishPolicy(0, false);
+public record PublishPolicy(int every, boolean onBest, boolean candidate) {
+    private static final PublishPolicy FINAL_ONLY = new PublishPolicy(0, false, false);
 
     public PublishPolicy {
         if (every < 0) {
             throw new IllegalArgumentException("field 'publish.every' must be 0 (never) or a number of epochs");
         }
+    }
+
+    public PublishPolicy(int every, boolean onBest) {
+        this(every, onBest, false);
     }
 
     public static PublishPolicy finalOnly() {

@@ -30,10 +30,58 @@ public final class ModelCatalog {
 
     /** Every complete version, ordered by name then version. */
     public List<ModelVersion> versions() {
+        return inventory().versions();
+    }
+
+    /** Every complete version (ordered by name then version), and the broken ones with the reason. */
+    public Inventory inventory() {
         List<ModelVersion> out = new ArrayList<>();
-        readAll(new ModelAssembler((v, a) -> out.add(v), false));
+        Map<String, String> broken = new java.util.HashMap<>();
+        readAll(new ModelAssembler(new ModelAssembler.Listener() {
+            @Override
+            public void onVersion(ModelVersion version, byte[] artifact) {
+                out.add(version);
+            }
+
+            @Override
+            public void onBroken(String ref, String reason) {
+                broken.put(ref, reason);
+            }
+        }, false));
         out.sort(Comparator.comparing(ModelVersion::name).thenComparingInt(ModelVersion::version));
-        return out;
+        return new Inventory(out, broken);
+    }
+
+    /**
+     * What the models topic holds.
+     *
+     * @param broken {@code NAME:VERSION} of manifests whose artifact is incomplete or fails its sha256, with why
+     */
+    public record Inventory(List<ModelVersion> versions, Map<String, String> broken) {
+        public Inventory {
+            versions = List.copyOf(versions);
+            broken = Map.copyOf(broken);
+        }
+
+        public Optional<ModelVersion> find(String name, int version) {
+            return versions.stream().filter(v -> v.name().equals(name) && v.version() == version).findFirst();
+        }
+
+        /** The complete, verified {@code name:version}, or an exception saying why it cannot be used. */
+        public ModelVersion require(String name, int version) {
+            Optional<ModelVersion> found = find(name, version);
+            if (found.isPresent()) {
+                return found.get();
+            }
+            String ref = name + ":" + version;
+            String why = broken.get(ref);
+            if (why != null) {
+                throw new IllegalArgumentException(ref + " is on the models topic but cannot be served: " + why);
+            }
+            List<Integer> known = versions.stream().filter(v -> v.name().equals(name)).map(ModelVersion::version).toList();
+            throw new IllegalArgumentException("no complete version " + ref + " has been published"
+                    + (known.isEmpty() ? " (no version of " + name + " at all)" : " (published: " + known + ")"));
+        }
     }
 
     /** The number after the highest of {@code name}'s versions among {@code known}. */

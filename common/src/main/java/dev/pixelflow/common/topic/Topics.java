@@ -2,6 +2,8 @@ package dev.pixelflow.common.topic;
 
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.message.ModelVersion;
+import dev.pixelflow.common.message.ShadowAnswer;
+import dev.pixelflow.common.rollout.RolloutState;
 import dev.pixelflow.common.message.TensorRecord;
 import dev.pixelflow.common.message.TensorRecordSerde;
 import dev.pixelflow.common.message.TrainingEvent;
@@ -33,10 +35,12 @@ public final class Topics {
     public final Topic<String, byte[]> imagesDlq;
     public final Topic<String, TensorRecord> tensors;
     public final Topic<String, byte[]> models;
+    public final Topic<String, RolloutState> modelsRollout;
     public final Topic<String, TrainingRequest> trainingRequests;
     public final Topic<String, TrainingEvent> trainingMetrics;
     public final Topic<String, byte[]> classifyRequests;
     public final Topic<String, ClassifyResult> classifyResults;
+    public final Topic<String, ShadowAnswer> classifyShadow;
     private final String prefix;
 
     public Topics(String prefix) {
@@ -51,6 +55,10 @@ public final class Topics {
         // Compacted and kept forever: every version stays loadable; chunk and manifest keys are unique per version.
         // One partition, so a manifest and its chunks are read in order.
         models = new Topic<>(name("models"), 1, Map.of("cleanup.policy", "compact", "retention.ms", "-1"), KEY, BYTES);
+        // Keyed by model name, compacted and kept forever: the latest record of a name is its rollout state.
+        // One partition, so every reader sees the changes of all names in the order they were made.
+        modelsRollout = new Topic<>(name("models.rollout"), 1, Map.of("cleanup.policy", "compact", "retention.ms", "-1"),
+                KEY, RolloutState.SERDE);
         trainingRequests = new Topic<>(name("training.requests"), 1, Map.of("cleanup.policy", "delete",
                 "retention.ms", MONTH_MS), KEY, TrainingRequest.SERDE);
         trainingMetrics = new Topic<>(name("training.metrics"), 1, Map.of("cleanup.policy", "delete",
@@ -59,6 +67,8 @@ public final class Topics {
                 "retention.ms", DAY_MS, "max.message.bytes", Integer.toString(IMAGE_MESSAGE_BYTES)), KEY, BYTES);
         classifyResults = new Topic<>(name("classify.results"), 3, Map.of("cleanup.policy", "delete",
                 "retention.ms", DAY_MS), KEY, ClassifyResult.SERDE);
+        classifyShadow = new Topic<>(name("classify.shadow"), 3, Map.of("cleanup.policy", "delete",
+                "retention.ms", DAY_MS), KEY, ShadowAnswer.SERDE);
     }
 
     public String prefix() {
@@ -71,7 +81,7 @@ public final class Topics {
     }
 
     public List<Topic<?, ?>> all() {
-        return List.of(imagesRaw, imagesDlq, tensors, models, trainingRequests, trainingMetrics, classifyRequests,
-                classifyResults);
+        return List.of(imagesRaw, imagesDlq, tensors, models, modelsRollout, trainingRequests, trainingMetrics,
+                classifyRequests, classifyResults, classifyShadow);
     }
 }

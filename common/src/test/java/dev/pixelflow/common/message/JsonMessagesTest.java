@@ -30,12 +30,16 @@ class JsonMessagesTest {
 
     @Test
     void classifyResultsRoundTrip() {
-        ClassifyResult ok = ClassifyResult.answer("r1", "c1", "dog", 0.93, Map.of("cat", 0.07, "dog", 0.93), "dogs-cats", 3, 41);
-        ClassifyResult bad = ClassifyResult.failure("r2", "r2", "corrupt", "not an image", null, null, 2);
+        ClassifyResult ok = ClassifyResult.answer("r1", "c1", "dog", 0.93, Map.of("cat", 0.07, "dog", 0.93), "dogs-cats", 3, 41, "production");
+        ClassifyResult bad = ClassifyResult.failure("r2", "r2", "corrupt", "not an image", null, null, 2, null);
         assertThat(roundTrip(ClassifyResult.SERDE, ok)).isEqualTo(ok);
         assertThat(roundTrip(ClassifyResult.SERDE, bad)).isEqualTo(bad);
         String json = new String(ClassifyResult.SERDE.serialize("t", ok), StandardCharsets.UTF_8);
-        assertThat(json).contains("\"schemaVersion\":1", "\"label\":\"dog\"", "\"version\":3").doesNotContain("error");
+        assertThat(json).contains("\"schemaVersion\":1", "\"label\":\"dog\"", "\"version\":3", "\"route\":\"production\"")
+                .doesNotContain("error");
+        // An answer from a worker that predates routes has none; it still reads.
+        String old = "{\"schemaVersion\":1,\"requestId\":\"r1\",\"label\":\"dog\",\"model\":\"m\",\"version\":2}";
+        assertThat(ClassifyResult.SERDE.deserialize("t", old.getBytes(StandardCharsets.UTF_8)).route()).isNull();
     }
 
     @Test
