@@ -39,6 +39,9 @@ public final class AccessDenied {
     public static Optional<String> describe(Throwable error, KafkaSettings settings, RoleRights rights, Role role) {
         String principal = principal(settings);
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AuthorizationException a) {
+                return Optional.of(principal + " was refused " + refused(a, attempted(error), rights, role));
+            }
             if (t instanceof SslAuthenticationException) {
                 return Optional.of("TLS handshake with " + settings.bootstrapServers() + " failed (" + rootMessage(t)
                         + "): the broker's certificate is not trusted; KAFKA_SSL_TRUSTSTORE_LOCATION must name a truststore "
@@ -50,9 +53,6 @@ public final class AccessDenied {
             }
             if (t instanceof AuthenticationException) {
                 return Optional.of(principal + " could not authenticate to " + settings.bootstrapServers() + ": " + oneLine(t.getMessage()));
-            }
-            if (t instanceof AuthorizationException a) {
-                return Optional.of(principal + " was refused " + refused(a, rights, role));
             }
         }
         return Optional.empty();
@@ -69,7 +69,7 @@ public final class AccessDenied {
         return protocol.equals("SSL") ? "the principal of this client's certificate" : "User:ANONYMOUS (no SASL login)";
     }
 
-    private static String refused(AuthorizationException a, RoleRights rights, Role role) {
+    private static String refused(AuthorizationException a, String attempted, RoleRights rights, Role role) {
         if (a instanceof OperationRefusedException o) {
             return o.operation() + " on " + kind(o.resourceType()) + " " + o.resource();
         }
@@ -78,10 +78,10 @@ public final class AccessDenied {
             if (names.isEmpty()) {
                 return "access to a topic (" + oneLine(t.getMessage()) + ")";
             }
-            return names.stream().map(n -> needs(ResourceType.TOPIC, n, rights, role)).collect(Collectors.joining("; "));
+            return names.stream().map(n -> needs(ResourceType.TOPIC, n, rights, role, attempted)).collect(Collectors.joining("; "));
         }
         if (a instanceof GroupAuthorizationException g && g.groupId() != null) {
-            return needs(ResourceType.GROUP, g.groupId(), rights, role);
+            return needs(ResourceType.GROUP, g.groupId(), rights, role, null);
         }
         if (a instanceof TransactionalIdAuthorizationException) {
             String prefix = role == null ? null : role.transactionalIdPrefix().orElse(null);
@@ -93,19 +93,41 @@ public final class AccessDenied {
         return oneLine(a.getMessage());
     }
 
-    /** "READ on topic x", with the operations the role's grant on that resource lists. */
-    private static String needs(ResourceType type, String name, RoleRights rights, Role role) {
+    /**
+     * "READ on topic x", with the operations the role's grant on that resource lists; where it has none, the
+     * operation the refused client attempted, if known.
+     */
+    private static String needs(ResourceType type, String name, RoleRights rights, Role role, String attempted) {
         String resource = kind(type) + " " + name;
+        String tried = attempted == null ? "access to " : attempted + " on ";
         if (role == null || rights == null) {
-            return "access to " + resource;
+            return tried + resource;
         }
         List<Grant> grants = rights.of(role).stream()
                 .filter(g -> g.resource().resourceType() == type && g.resource().name().equals(name)).toList();
         if (grants.isEmpty()) {
-            return "access to " + resource + ", where the " + role.description() + " has no right by design";
+            return tried + resource + ", where the " + role.description() + " has no right by design";
         }
         return grants.stream().map(Grant::operationNames).collect(Collectors.joining(", ")) + " on " + resource
                 + " (the " + role.description() + " needs it; see bin/pixelflow acls)";
+    }
+
+    /**
+     * WRITE for a producer's refusal, READ for a consumer's, when the stack of an exception wrapping the error shows
+     * which client threw it (Kafka's own errors carry no stack and do not say); else null.
+     */
+    private static String attempted(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (StackTraceElement frame : t.getStackTrace()) {
+                if (frame.getClassName().startsWith("org.apache.kafka.clients.producer.")) {
+                    return "WRITE";
+                }
+                if (frame.getClassName().startsWith("org.apache.kafka.clients.consumer.")) {
+                    return "READ";
+                }
+            }
+        }
+        return null;
     }
 
     private static String kind(ResourceType type) {

@@ -72,8 +72,12 @@ public final class TopicAdmin {
      * ensures the topics it uses ({@link dev.pixelflow.common.acl.RoleRights#topicsOf}), the ones its ACLs cover.
      */
     public static void ensure(KafkaClients clients, Collection<Topic<?, ?>> topics, Duration timeout) {
-        try (Admin admin = clients.admin()) {
+        Admin admin = clients.admin();
+        try {
             ensure(admin, topics, timeout);
+        } finally {
+            // close() without a timeout waits for the calls still pending: another 30 s when the cluster never answered.
+            admin.close(Duration.ofSeconds(5));
         }
     }
 
