@@ -43,9 +43,11 @@ public final class AccessDenied {
                 return Optional.of(principal + " was refused " + refused(a, attempted(error), rights, role));
             }
             if (t instanceof SslAuthenticationException) {
-                return Optional.of("TLS handshake with " + settings.bootstrapServers() + " failed (" + rootMessage(t)
-                        + "): the broker's certificate is not trusted; KAFKA_SSL_TRUSTSTORE_LOCATION must name a truststore "
-                        + "holding the CA that signed it");
+                String root = rootMessage(t);
+                return Optional.of("TLS handshake with " + settings.bootstrapServers() + " failed (" + root + "): "
+                        + (root.contains("PKIX") ? "the broker's certificate is not trusted; KAFKA_SSL_TRUSTSTORE_LOCATION must "
+                        + "name a truststore holding the CA that signed it" : "check the KAFKA_SSL_* settings and that this "
+                        + "listener speaks TLS"));
             }
             if (t instanceof SaslAuthenticationException) {
                 return Optional.of(principal + " could not log in to " + settings.bootstrapServers() + ": " + oneLine(t.getMessage())
