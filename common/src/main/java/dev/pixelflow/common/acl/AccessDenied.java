@@ -45,7 +45,7 @@ public final class AccessDenied {
             if (t instanceof SslAuthenticationException) {
                 String root = rootMessage(t);
                 return Optional.of("TLS handshake with " + settings.bootstrapServers() + " failed (" + root + "): "
-                        + (root.contains("PKIX") ? "the broker's certificate is not trusted; KAFKA_SSL_TRUSTSTORE_LOCATION must "
+                        + (untrusted(t) ? "the broker's certificate is not trusted; KAFKA_SSL_TRUSTSTORE_LOCATION must "
                         + "name a truststore holding the CA that signed it" : "check the KAFKA_SSL_* settings and that this "
                         + "listener speaks TLS"));
             }
@@ -137,6 +137,17 @@ public final class AccessDenied {
             case TRANSACTIONAL_ID -> "transactional id";
             default -> type.name().toLowerCase(Locale.ROOT);
         };
+    }
+
+    /** The JDK found no path from the broker's certificate to a trusted CA (PKIX, CertPathBuilder). */
+    private static boolean untrusted(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("PKIX") || m.contains("certification path") || t.getClass().getName().contains("CertPath")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable t) {

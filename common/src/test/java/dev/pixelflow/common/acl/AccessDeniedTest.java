@@ -59,6 +59,9 @@ class AccessDeniedTest {
         String untrusted = AccessDenied.describe(new SslAuthenticationException("SSL handshake failed",
                 new SSLHandshakeException("PKIX path building failed")), settings, rights, Role.CLIENT).orElseThrow();
         assertThat(untrusted).contains("TLS handshake with broker:9093 failed (PKIX path building failed)", "not trusted");
+        String other = AccessDenied.describe(new SslAuthenticationException("SSL handshake failed",
+                new SSLHandshakeException("Received fatal alert: protocol_version")), settings, rights, Role.CLIENT).orElseThrow();
+        assertThat(other).contains("(Received fatal alert: protocol_version)").doesNotContain("not trusted");
     }
 
     @Test
