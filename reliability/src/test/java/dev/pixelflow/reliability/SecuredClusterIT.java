@@ -44,6 +44,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -82,6 +83,7 @@ class SecuredClusterIT {
     private static User inference;
     private static User client;
     private static User clientWithoutGroup;
+    private static User clientWithoutWrite;
     private static final List<JavaProcess> workers = new ArrayList<>();
     private static final ListAppender<ILoggingEvent> captured = new ListAppender<>();
     private static final Map<String, Level> levelsBefore = new HashMap<>();
@@ -98,12 +100,16 @@ class SecuredClusterIT {
         inference = broker.createUser("inference");
         client = broker.createUser("client");
         clientWithoutGroup = broker.createUser("client-without-group");
+        clientWithoutWrite = broker.createUser("client-without-write");
         broker.allow(rights.bindings(Role.INGEST, ingest.principal()));
         broker.allow(rights.bindings(Role.TRAINER, trainer.principal()));
         broker.allow(rights.bindings(Role.INFERENCE, inference.principal()));
         broker.allow(rights.bindings(Role.CLIENT, client.principal()));
         broker.allow(rights.bindings(Role.CLIENT, clientWithoutGroup.principal()).stream()
                 .filter(b -> b.pattern().resourceType() != ResourceType.GROUP).toList());
+        broker.allow(rights.bindings(Role.CLIENT, clientWithoutWrite.principal()).stream()
+                .filter(b -> !(b.pattern().name().equals(rights.topics().imagesRaw.name())
+                        && b.entry().operation() == AclOperation.WRITE)).toList());
     }
 
     @AfterAll
@@ -170,7 +176,7 @@ class SecuredClusterIT {
         int code = serving.awaitExitCode(COMMAND_TIMEOUT);
         assertThat(code).as(serving.log()).isEqualTo(2);
         assertThat(serving.log()).contains("inference worker: stopped: refused by the cluster: User:inference was refused "
-                + "READ on group pixelflow-inference (the inference worker needs it");
+                + "READ on group pixelflow-inference (the inference role needs it");
 
         broker.allow(groupRead);
         // The same instance id, as an orchestrator restarts it: it fences its predecessor and aborts what that left open.
@@ -209,7 +215,7 @@ class SecuredClusterIT {
                     new byte[1])).get(60, TimeUnit.SECONDS));
             assertThat(refused).isInstanceOf(ExecutionException.class).cause().isInstanceOf(TopicAuthorizationException.class);
             assertThat(line(refused, settings, Role.INGEST)).isEqualTo("User:ingest was refused WRITE on topic secured.models, "
-                    + "where the ingest worker has no right by design");
+                    + "where the ingest role has no right by design");
         }
     }
 
@@ -231,7 +237,7 @@ class SecuredClusterIT {
             assertThatThrownBy(() -> consumer.poll(Duration.ofSeconds(30)))
                     .isInstanceOf(TopicAuthorizationException.class)
                     .satisfies(e -> assertThat(line(e, settings, Role.INFERENCE)).contains("User:inference was refused",
-                            "topic secured.training.requests, where the inference worker has no right by design"));
+                            "topic secured.training.requests, where the inference role has no right by design"));
         }
     }
 
@@ -257,6 +263,17 @@ class SecuredClusterIT {
 
     @Test
     @Order(7)
+    void aClientWithoutOneOfItsTopicAclsIsRefusedNamingIt() {
+        Command sent = command("ingest-without-write", clientWithoutWrite, "ingest",
+                TestDatasets.dogsVsCats().resolve("train").toString(), "--limit-per-class", "1", "--no-wait");
+        assertThat(sent.exitCode()).isEqualTo(1);
+        // Without WRITE it cannot even see the topic (WRITE implies DESCRIBE): the first refusal is the describe.
+        assertThat(sent.output()).contains("pixelflow ingest: User:client-without-write was refused DESCRIBE on topic "
+                + "secured.images.raw (the client role needs WRITE there");
+    }
+
+    @Test
+    @Order(8)
     void aWrongPasswordIsRefusedAtOnce() {
         Map<String, String> env = new HashMap<>(broker.clientEnvironment(client));
         env.put("KAFKA_SASL_JAAS_CONFIG", env.get("KAFKA_SASL_JAAS_CONFIG").replace(client.password(), "not-" + client.password()));
@@ -267,7 +284,7 @@ class SecuredClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aClientThatDoesNotTrustTheBrokersCertificateIsRefused() {
         Command models = command("models-untrusting", broker.untrustingClientEnvironment(client), "models");
         assertThat(models.exitCode()).isEqualTo(1);
@@ -276,7 +293,7 @@ class SecuredClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void anUnauthenticatedConnectionGetsNothing() {
         Command train = command("train-unauthenticated", broker.unauthenticatedClientEnvironment(), "train", "--no-follow",
                 "--model", MODEL, "--size", "32x32x3");
@@ -285,7 +302,7 @@ class SecuredClusterIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void noSecretAppearsInAnyLogOfTheRun() throws IOException {
         List<String> texts = new ArrayList<>();
         try (Stream<Path> files = Files.walk(logs)) {

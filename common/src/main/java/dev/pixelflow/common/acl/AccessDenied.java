@@ -73,7 +73,15 @@ public final class AccessDenied {
 
     private static String refused(AuthorizationException a, String attempted, RoleRights rights, Role role) {
         if (a instanceof OperationRefusedException o) {
-            return o.operation() + " on " + kind(o.resourceType()) + " " + o.resource();
+            String refused = o.operation() + " on " + kind(o.resourceType()) + " " + o.resource();
+            if (role == null || rights == null || o.operation().equals("CREATE")) {
+                return refused;
+            }
+            // DESCRIBE comes with READ and WRITE: name the ones the role is meant to hold there.
+            String needed = rights.of(role).stream().filter(g -> g.resource().resourceType() == o.resourceType()
+                    && g.resource().name().equals(o.resource())).map(Grant::operationNames).collect(Collectors.joining(", "));
+            return refused + (needed.isEmpty() ? ", where the " + role.id() + " role has no right by design"
+                    : " (the " + role.id() + " role needs " + needed + " there; see bin/pixelflow acls)");
         }
         if (a instanceof TopicAuthorizationException t) {
             Set<String> names = new TreeSet<>(t.unauthorizedTopics());
@@ -108,10 +116,10 @@ public final class AccessDenied {
         List<Grant> grants = rights.of(role).stream()
                 .filter(g -> g.resource().resourceType() == type && g.resource().name().equals(name)).toList();
         if (grants.isEmpty()) {
-            return tried + resource + ", where the " + role.description() + " has no right by design";
+            return tried + resource + ", where the " + role.id() + " role has no right by design";
         }
         return grants.stream().map(Grant::operationNames).collect(Collectors.joining(", ")) + " on " + resource
-                + " (the " + role.description() + " needs it; see bin/pixelflow acls)";
+                + " (the " + role.id() + " role needs it; see bin/pixelflow acls)";
     }
 
     /**

@@ -47,6 +47,9 @@ public final class TopicAdmin {
             } catch (ExecutionException e) {
                 // A just-created topic can be unknown to the broker answering for a moment (metadata not yet
                 // propagated; seen on a loaded machine): that is "not ready yet", not a failure.
+                if (e.getCause() instanceof TopicAuthorizationException refused) {
+                    throw new OperationRefusedException("DESCRIBE", ResourceType.TOPIC, refusedTopic(admin, names, timeout), refused);
+                }
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
                 }
@@ -60,6 +63,23 @@ public final class TopicAdmin {
             }
             Thread.sleep(100); // metadata propagation; there is no event to wait on through the Admin API
         }
+    }
+
+    /**
+     * Which of {@code names} this principal may not describe: Kafka's error for a describe names none. It exists (its
+     * creation said so) but is invisible, so the principal holds none of READ, WRITE or DESCRIBE on it.
+     */
+    private static String refusedTopic(Admin admin, List<String> names, Duration timeout) throws InterruptedException {
+        for (var entry : admin.describeTopics(names).topicNameValues().entrySet()) {
+            try {
+                entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                if (e.getCause() instanceof TopicAuthorizationException) {
+                    return entry.getKey();
+                }
+            }
+        }
+        return String.join(", ", names);
     }
 
     /** {@link #ensure(Admin, Collection, Duration) Ensures} every topic of {@code topics} with an admin client of its own. */

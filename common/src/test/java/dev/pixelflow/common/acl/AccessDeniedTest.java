@@ -29,7 +29,7 @@ class AccessDeniedTest {
     void aRefusedTopicNamesThePrincipalTheTopicAndWhatTheRoleNeedsThere() {
         Throwable e = new ExecutionException(new TopicAuthorizationException(Set.of("p.models")));
         assertThat(AccessDenied.describe(e, settings, rights, Role.TRAINER)).hasValue(
-                "User:alice was refused READ, WRITE on topic p.models (the trainer worker needs it; see bin/pixelflow acls)");
+                "User:alice was refused READ, WRITE on topic p.models (the trainer role needs it; see bin/pixelflow acls)");
     }
 
     @Test
@@ -46,9 +46,17 @@ class AccessDeniedTest {
     }
 
     @Test
+    void aRefusedDescribeNamesWhatTheRoleIsMeantToHoldThere() {
+        Throwable e = new OperationRefusedException("DESCRIBE", ResourceType.TOPIC, "p.images.raw",
+                new TopicAuthorizationException("Topic authorization failed."));
+        assertThat(AccessDenied.describe(e, settings, rights, Role.CLIENT)).hasValueSatisfying(line -> assertThat(line)
+                .startsWith("User:alice was refused DESCRIBE on topic p.images.raw (the client role needs WRITE there"));
+    }
+
+    @Test
     void aTopicTheRoleHasNoRightOnIsSaidToBeSoByDesign() {
         assertThat(AccessDenied.describe(new TopicAuthorizationException(Set.of("p.tensors")), settings, rights, Role.INFERENCE))
-                .hasValueSatisfying(line -> assertThat(line).contains("topic p.tensors, where the inference worker has no right by design"));
+                .hasValueSatisfying(line -> assertThat(line).contains("topic p.tensors, where the inference role has no right by design"));
     }
 
     @Test
