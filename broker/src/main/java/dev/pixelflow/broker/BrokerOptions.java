@@ -17,9 +17,11 @@ import java.util.Set;
  * @param startTimeout     how long {@link EmbeddedKafkaBroker#start()} waits for the broker to answer
  * @param quorum           null for a single-node cluster of its own (the default); else this node's membership in a
  *                         multi-node cluster, whose voters list fixes the controller port
+ * @param secured          null for an open broker (the default); else its client listener, users and authorizer;
+ *                         {@code port} is then the broker's own SASL listener, for the super user only
  */
 public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
-                            Duration startTimeout, QuorumMembership quorum) {
+                            Duration startTimeout, QuorumMembership quorum, SecuredListener secured) {
 
     /** Settings the broker derives from the options above; overriding them would break the single-node layout. */
     static final Set<String> MANAGED_KEYS = Set.of(
@@ -59,12 +61,21 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
                 throw new IllegalArgumentException("port and controllerPort must differ, both are " + port);
             }
         }
+        if (secured != null && quorum != null) {
+            throw new IllegalArgumentException("a secured listener is for a single-node broker");
+        }
     }
 
     /** The single-node options of before multi-node support: no quorum. */
     public BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
                          Duration startTimeout) {
         this(port, controllerPort, dataDir, extraProperties, startTimeout, null);
+    }
+
+    /** An open broker. */
+    public BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
+                         Duration startTimeout, QuorumMembership quorum) {
+        this(port, controllerPort, dataDir, extraProperties, startTimeout, quorum, null);
     }
 
     /** The {@code node.id} this broker runs with. */
@@ -90,6 +101,7 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private Duration startTimeout = Duration.ofSeconds(60);
         private QuorumMembership quorum;
+        private SecuredListener secured;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -141,8 +153,14 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
             return this;
         }
 
+        /** Authenticates and authorizes every connection; see {@link SecuredListener}. */
+        public Builder secured(SecuredListener secured) {
+            this.secured = secured;
+            return this;
+        }
+
         public BrokerOptions build() {
-            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout, quorum);
+            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout, quorum, secured);
         }
     }
 }

@@ -45,6 +45,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private volatile KafkaRaftServer server;
     private int port;
     private int controllerPort;
+    private SecuredListener secured;
     private String clusterId;
 
     public EmbeddedKafkaBroker(BrokerOptions options) {
@@ -63,8 +64,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Path logDir = prepareDataDir();
         int chosenPort = choosePort(options.port(), -1, "Kafka port");
         int chosenControllerPort = choosePort(options.controllerPort(), chosenPort, "Kafka controller port");
+        SecuredListener chosenSecured = null;
+        if (options.secured() != null) {
+            int securedPort = options.secured().port();
+            while (securedPort == 0 || securedPort == chosenPort || securedPort == chosenControllerPort) {
+                securedPort = LocalPorts.pickFree();
+            }
+            chosenSecured = options.secured().onPort(securedPort);
+        }
         Map<String, String> settings = KafkaServerSettings.of(chosenPort, chosenControllerPort, logDir,
-                options.quorum(), options.extraProperties());
+                options.quorum(), chosenSecured, options.extraProperties());
         Path serverProperties = writeServerProperties(settings);
         String formattedClusterId = StorageFormat.ensureFormatted(serverProperties, logDir, options.quorum());
 
@@ -83,6 +92,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         server = raftServer;
         port = chosenPort;
         controllerPort = chosenControllerPort;
+        secured = chosenSecured;
         clusterId = formattedClusterId;
         state = State.RUNNING;
         try {
@@ -101,6 +111,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public synchronized String bootstrapServers() {
         requireRunning();
         return LocalPorts.HOST + ":" + port;
+    }
+
+    /** "127.0.0.1:port" of the SASL_SSL client listener of a secured broker. */
+    public synchronized String securedBootstrapServers() {
+        requireRunning();
+        if (secured == null) {
+            throw new IllegalStateException("broker on " + dataDir + " has no secured listener");
+        }
+        return LocalPorts.HOST + ":" + secured.port();
     }
 
     public synchronized int port() {
@@ -204,6 +223,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Properties adminProperties = new Properties();
         adminProperties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         adminProperties.put(AdminClientConfig.CLIENT_ID_CONFIG, "pixelflow-broker-readiness");
+        if (secured != null) {
+            adminProperties.putAll(secured.superUserClientProperties());
+        }
         Exception last = null;
         Admin admin = Admin.create(adminProperties);
         try {

@@ -30,6 +30,15 @@ final class KafkaServerSettings {
      */
     static Map<String, String> of(int port, int controllerPort, Path logDir, QuorumMembership quorum,
                                   Map<String, String> extra) {
+        return of(port, controllerPort, logDir, quorum, null, extra);
+    }
+
+    /**
+     * With {@code secured}: the client listener is SASL_SSL on its own port, {@code port} the broker's internal
+     * SASL_PLAINTEXT listener and the controller listener SASL_PLAINTEXT too, both for the super user only.
+     */
+    static Map<String, String> of(int port, int controllerPort, Path logDir, QuorumMembership quorum,
+                                  SecuredListener secured, Map<String, String> extra) {
         String host = LocalPorts.HOST;
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
@@ -77,6 +86,16 @@ final class KafkaServerSettings {
         p.put("background.threads", "4");
         p.put("group.coordinator.threads", "1");
         p.put("num.recovery.threads.per.data.dir", "1");
+        if (secured != null) {
+            String internal = SecuredListener.INTERNAL + "://" + host + ":" + port;
+            String controller = "CONTROLLER://" + host + ":" + controllerPort;
+            String client = SecuredListener.CLIENT + "://" + host + ":" + secured.port();
+            p.put("listeners", internal + "," + controller + "," + client);
+            p.put("advertised.listeners", internal + "," + controller + "," + client);
+            p.put("listener.security.protocol.map", SecuredListener.INTERNAL + ":SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,"
+                    + SecuredListener.CLIENT + ":SASL_SSL");
+            p.putAll(secured.serverSettings());
+        }
         Map<String, String> rest = new LinkedHashMap<>(extra);
         String saslPort = rest.remove(SASL_PLAIN_PORT);
         if (saslPort != null) {

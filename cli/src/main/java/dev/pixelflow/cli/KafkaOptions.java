@@ -1,5 +1,7 @@
 package dev.pixelflow.cli;
 
+import dev.pixelflow.common.acl.Role;
+import dev.pixelflow.common.acl.RoleRights;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.kafka.KafkaClients;
@@ -42,8 +44,11 @@ public final class KafkaOptions {
         return new Topics(settings().topicPrefix());
     }
 
-    /** Creates pixelflow's topics when missing, so a client may start before the workers; fails fast when Kafka is away. */
+    /**
+     * Creates the topics the client commands use when missing, so a client may start before the workers; fails fast
+     * when Kafka is away.
+     */
     public void ensureTopics(KafkaClients clients, Topics topics) {
-        TopicAdmin.ensureAll(clients, topics, Duration.ofSeconds(15));
+        TopicAdmin.ensure(clients, RoleRights.topicsOf(Role.CLIENT, topics), Duration.ofSeconds(15));
     }
 }

@@ -1,5 +1,6 @@
 package dev.pixelflow.cli;
 
+import dev.pixelflow.cli.commands.AclsCommand;
 import dev.pixelflow.cli.commands.ClassifyCommand;
 import dev.pixelflow.cli.commands.DemoCommand;
 import dev.pixelflow.cli.commands.ReportCommand;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pixelflow", mixinStandardHelpOptions = true, version = "pixelflow 0.1.0",
         description = "Train and serve image classifiers over Kafka.",
         subcommands = {IngestCommand.class, TrainCommand.class, ModelsCommand.class, ClassifyCommand.class, EvalCommand.class,
-                DemoCommand.class, ReportCommand.class, UpCommand.class, DownCommand.class})
+                DemoCommand.class, ReportCommand.class, UpCommand.class, DownCommand.class, AclsCommand.class})
 public final class PixelflowCli {
 
     public static void main(String[] args) {
@@ -43,7 +44,8 @@ public final class PixelflowCli {
         }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // One clear line; the stack trace only when asked for.
-            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + CliErrors.message(e));
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": "
+                    + CliErrors.message(e, kafkaOptions(commandLine.getCommandSpec())));
             if (System.getenv("PIXELFLOW_DEBUG") != null) {
                 e.printStackTrace(commandLine.getErr());
             }
@@ -57,6 +59,20 @@ public final class PixelflowCli {
             return 2;
         });
         return cli.execute(args);
+    }
+
+    /** The command's {@link KafkaOptions}, directly or inside one of its mixins, or null when it has none. */
+    static KafkaOptions kafkaOptions(CommandLine.Model.CommandSpec spec) {
+        for (CommandLine.Model.CommandSpec mixin : spec.mixins().values()) {
+            if (mixin.userObject() instanceof KafkaOptions kafka) {
+                return kafka;
+            }
+            KafkaOptions nested = kafkaOptions(mixin);
+            if (nested != null) {
+                return nested;
+            }
+        }
+        return null;
     }
 
     /** The first argument when it is a word that names no command (options are left to picocli), else null. */

@@ -32,19 +32,19 @@ class PixelflowCliTest {
 
     @Test
     void unknownCommandWithHelpSaysItDoesNotExistAndFails() {
-        int code = PixelflowCli.run("acls", "--help");
+        int code = PixelflowCli.run("promote", "--help");
 
         assertThat(code).isEqualTo(2);
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .startsWith("pixelflow: unknown command 'acls'; the commands are ingest, train, models, classify, eval,")
+                .startsWith("pixelflow: unknown command 'promote'; the commands are ingest, train, models, classify, eval,")
                 .contains("(see: bin/pixelflow --help)");
     }
 
     @Test
     void unknownCommandAloneFailsTheSameWay() {
-        assertThat(PixelflowCli.run("acls")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("pixelflow: unknown command 'acls';");
+        assertThat(PixelflowCli.run("promote")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("pixelflow: unknown command 'promote';");
     }
 
     @Test

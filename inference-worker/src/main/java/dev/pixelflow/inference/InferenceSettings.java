@@ -2,6 +2,7 @@ package dev.pixelflow.inference;
 
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
+import dev.pixelflow.common.config.ConsumerGroups;
 import dev.pixelflow.common.image.ImageLimits;
 import dev.pixelflow.imaging.ThreadNice;
 import java.time.Duration;
@@ -42,7 +43,7 @@ public record InferenceSettings(String groupId, int decodeThreads, int decodeNic
             }
         }
         return new InferenceSettings(
-                src.string("PIXELFLOW_INFERENCE_GROUP", "pixelflow-inference"),
+                ConsumerGroups.inference(src),
                 src.intIn("PIXELFLOW_DECODE_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256),
                 src.intIn("PIXELFLOW_DECODE_NICE", ThreadNice.MAX, 0, ThreadNice.MAX),
                 src.intIn("PIXELFLOW_BATCH_SIZE", 32, 1, 4096),

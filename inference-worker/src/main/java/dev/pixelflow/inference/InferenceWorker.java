@@ -1,6 +1,8 @@
 package dev.pixelflow.inference;
 
 import dev.pixelflow.imaging.ImagePreprocessor;
+import dev.pixelflow.common.acl.Role;
+import dev.pixelflow.common.acl.RoleRights;
 import dev.pixelflow.common.message.ClassifyResult;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.topic.TopicAdmin;
@@ -15,6 +17,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -85,7 +88,7 @@ public final class InferenceWorker implements Worker {
     public void start() {
         admin = ctx.clients().admin();
         try {
-            TopicAdmin.ensure(admin, ctx.topics().all(), TOPIC_TIMEOUT);
+            TopicAdmin.ensure(admin, RoleRights.topicsOf(Role.INFERENCE, ctx.topics()), TOPIC_TIMEOUT);
         } catch (RuntimeException e) {
             admin.close(Duration.ofSeconds(5));
             throw e;
@@ -113,7 +116,7 @@ public final class InferenceWorker implements Worker {
                 System::currentTimeMillis, ctx.metrics());
         consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(),
                 new ByteArrayDeserializer(), Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords()));
-        String transactionalId = "pixelflow-inference-" + ctx.worker().instanceId();
+        String transactionalId = Role.INFERENCE.transactionalId(ctx.worker().instanceId());
         consumerMetrics = new KafkaClientMetrics(consumer);
         consumerMetrics.bindTo(ctx.metrics());
         loop = new TransactionalLoop<>("inference", consumer,
@@ -220,5 +223,13 @@ public final class InferenceWorker implements Worker {
     @Override
     public boolean awaitFinished(Duration timeout) throws InterruptedException {
         return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Optional<Throwable> failure() {
+        if (loop != null && loop.failure() != null) {
+            return Optional.of(loop.failure());
+        }
+        return follower == null ? Optional.empty() : follower.failure();
     }
 }

@@ -2,9 +2,11 @@ package dev.pixelflow.inference;
 
 import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.model.ModelAssembler;
+import dev.pixelflow.common.worker.ErrorKind;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,6 +31,7 @@ public final class ModelFollower implements Runnable {
     private final ModelStore store;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile boolean failed;
+    private volatile Throwable failure;
     private long currentOffset;
 
     public ModelFollower(Consumer<String, byte[]> consumer, String topic, ModelStore store) {
@@ -85,6 +88,9 @@ public final class ModelFollower implements Runnable {
                 } catch (WakeupException e) {
                     throw e;
                 } catch (RuntimeException e) {
+                    if (ErrorKind.of(e) == ErrorKind.FATAL) {
+                        throw e; // a refused READ or login: retrying cannot help
+                    }
                     // A broker hiccup must not end model updates; the consumer keeps its position.
                     LOG.warn("models: reading {} failed, retrying: {}", topic, e.toString());
                     sleepQuietly();
@@ -115,6 +121,7 @@ public final class ModelFollower implements Runnable {
     }
 
     private void fail(Throwable t) {
+        failure = t;
         failed = true;
         LOG.error("models: follower stopped: {}", t.toString(), t);
     }
@@ -130,6 +137,11 @@ public final class ModelFollower implements Runnable {
 
     public boolean failed() {
         return failed;
+    }
+
+    /** Why the follower stopped, once it has failed. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /** Safe from any thread. */

@@ -1,6 +1,8 @@
 package dev.pixelflow.ingest;
 
 import dev.pixelflow.imaging.ImagePreprocessor;
+import dev.pixelflow.common.acl.Role;
+import dev.pixelflow.common.acl.RoleRights;
 import dev.pixelflow.common.message.SplitPolicy;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.worker.DaemonThreads;
@@ -11,6 +13,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,7 +54,7 @@ public final class IngestWorker implements Worker {
 
     @Override
     public void start() {
-        TopicAdmin.ensureAll(ctx.clients(), ctx.topics(), Duration.ofSeconds(30));
+        TopicAdmin.ensure(ctx.clients(), RoleRights.topicsOf(Role.INGEST, ctx.topics()), Duration.ofSeconds(30));
         decodePool = Executors.newFixedThreadPool(settings.decodeThreads(), DaemonThreads.numbered("decode"));
         RawImageConverter converter = new RawImageConverter(new ImagePreprocessor(settings.limits()),
                 new SplitPolicy(settings.validationFraction()), settings.defaultShape(), settings.requireLabel());
@@ -59,7 +62,7 @@ public final class IngestWorker implements Worker {
                 new StringDeserializer(), new ByteArrayDeserializer(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords()));
         Supplier<KafkaProducer<String, byte[]>> producers = () -> ctx.clients().transactionalProducer(
-                "pixelflow-ingest-" + ctx.worker().instanceId(), new StringSerializer(), new ByteArraySerializer(),
+                Role.INGEST.transactionalId(ctx.worker().instanceId()), new StringSerializer(), new ByteArraySerializer(),
                 // Photo pixels barely compress with LZ4, which costs CPU here and again in the broker's validation.
                 Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"));
         consumerMetrics = new KafkaClientMetrics(consumer);
@@ -107,5 +110,10 @@ public final class IngestWorker implements Worker {
     @Override
     public boolean awaitFinished(Duration timeout) throws InterruptedException {
         return loop != null && loop.await(timeout);
+    }
+
+    @Override
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(loop == null ? null : loop.failure());
     }
 }

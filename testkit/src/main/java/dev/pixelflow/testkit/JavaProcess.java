@@ -122,6 +122,19 @@ public final class JavaProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits for the process to end on its own (a command, not a service); its exit code. Killed after {@code timeout}. */
+    public synchronized int awaitExitCode(Duration timeout) {
+        if (process == null) {
+            throw new IllegalStateException(name + " was never started");
+        }
+        if (!awaitExit(timeout)) {
+            process.destroyForcibly();
+            awaitExit(Duration.ofSeconds(30));
+            throw new IllegalStateException(name + " still running after " + timeout + "; killed it, see " + log);
+        }
+        return process.exitValue();
+    }
+
     private boolean awaitExit(Duration timeout) {
         try {
             boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);

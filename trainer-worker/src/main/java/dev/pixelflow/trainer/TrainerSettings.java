@@ -36,7 +36,7 @@ public record TrainerSettings(Path stateDir, String groupId, long memoryBudget, 
     public static TrainerSettings from(ConfigSource src) {
         return new TrainerSettings(
                 Path.of(src.string("PIXELFLOW_STATE_DIR", ".pixelflow/trainer")),
-                src.string("PIXELFLOW_TRAINER_GROUP", "pixelflow-trainer"),
+                ConsumerGroups.trainer(src),
                 memoryBudget(src),
                 src.duration("PIXELFLOW_PROGRESS_INTERVAL", Duration.ofSeconds(2)),
                 ConsumerGroups.ingest(src));

@@ -1,6 +1,8 @@
 package dev.pixelflow.trainer;
 
 import dev.pixelflow.imaging.ImagePreprocessor;
+import dev.pixelflow.common.acl.Role;
+import dev.pixelflow.common.acl.RoleRights;
 import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ContentHash;
 import dev.pixelflow.common.message.EpochMetrics;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -59,6 +62,7 @@ public final class TrainerWorker implements Worker {
     private final TrainerSettings settings;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean failed = new AtomicBoolean();
+    private volatile Throwable failure;
     private final CountDownLatch done = new CountDownLatch(1);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final FaultHook beforePublishCommit;
@@ -90,10 +94,10 @@ public final class TrainerWorker implements Worker {
 
     @Override
     public void start() {
-        TopicAdmin.ensureAll(ctx.clients(), ctx.topics(), Duration.ofSeconds(30));
+        TopicAdmin.ensure(ctx.clients(), RoleRights.topicsOf(Role.TRAINER, ctx.topics()), Duration.ofSeconds(30));
         consumer = ctx.clients().consumer(settings.groupId(), true, new StringDeserializer(), new StringDeserializer(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
-        String transactionalId = "pixelflow-trainer-" + ctx.worker().instanceId();
+        String transactionalId = Role.TRAINER.transactionalId(ctx.worker().instanceId());
         transactions = new TransactionalProducer<>("trainer", () -> ctx.clients().transactionalProducer(transactionalId,
                 new StringSerializer(), new ByteArraySerializer()));
         RolloutCatalog rollouts = new RolloutCatalog(ctx.clients(), ctx.topics().modelsRollout.name());
@@ -294,6 +298,7 @@ public final class TrainerWorker implements Worker {
     }
 
     private void fail(Throwable t) {
+        failure = t;
         failed.set(true);
         LOG.error("trainer: stopping after a fatal error: {}", t.toString(), t);
     }
@@ -341,5 +346,10 @@ public final class TrainerWorker implements Worker {
     @Override
     public boolean awaitFinished(Duration timeout) throws InterruptedException {
         return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
     }
 }

@@ -1,6 +1,7 @@
 package dev.pixelflow.cli.commands;
 
 import dev.pixelflow.common.config.ConsumerGroups;
+import dev.pixelflow.cli.CliErrors;
 import dev.pixelflow.cli.IngestLanding;
 import dev.pixelflow.cli.KafkaOptions;
 import dev.pixelflow.cli.Progress;
@@ -139,7 +140,10 @@ public final class IngestCommand implements Callable<Integer> {
                         }
                     } else {
                         failed.incrementAndGet();
-                        firstFailure.compareAndSet(null, img.id() + ": " + e.getMessage());
+                        if (firstFailure.get() == null) {
+                            // A refusal names the principal and the operation, like every command's error line.
+                            firstFailure.compareAndSet(null, img.id() + ": " + CliErrors.message(e, kafka));
+                        }
                     }
                     progress.step(1);
                 });

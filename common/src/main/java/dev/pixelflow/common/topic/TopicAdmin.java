@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import dev.pixelflow.common.acl.OperationRefusedException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +47,9 @@ public final class TopicAdmin {
             } catch (ExecutionException e) {
                 // A just-created topic can be unknown to the broker answering for a moment (metadata not yet
                 // propagated; seen on a loaded machine): that is "not ready yet", not a failure.
+                if (e.getCause() instanceof TopicAuthorizationException refused) {
+                    throw new OperationRefusedException("DESCRIBE", ResourceType.TOPIC, refusedTopic(admin, names, timeout), refused);
+                }
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
                 }
@@ -59,10 +65,39 @@ public final class TopicAdmin {
         }
     }
 
+    /**
+     * Which of {@code names} this principal may not describe: Kafka's error for a describe names none. It exists (its
+     * creation said so) but is invisible, so the principal holds none of READ, WRITE or DESCRIBE on it.
+     */
+    private static String refusedTopic(Admin admin, List<String> names, Duration timeout) throws InterruptedException {
+        for (var entry : admin.describeTopics(names).topicNameValues().entrySet()) {
+            try {
+                entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                if (e.getCause() instanceof TopicAuthorizationException) {
+                    return entry.getKey();
+                }
+            }
+        }
+        return String.join(", ", names);
+    }
+
     /** {@link #ensure(Admin, Collection, Duration) Ensures} every topic of {@code topics} with an admin client of its own. */
     public static void ensureAll(KafkaClients clients, Topics topics, Duration timeout) {
-        try (Admin admin = clients.admin()) {
-            ensure(admin, topics.all(), timeout);
+        ensure(clients, topics.all(), timeout);
+    }
+
+    /**
+     * {@link #ensure(Admin, Collection, Duration) Ensures} {@code topics} with an admin client of its own; a role
+     * ensures the topics it uses ({@link dev.pixelflow.common.acl.RoleRights#topicsOf}), the ones its ACLs cover.
+     */
+    public static void ensure(KafkaClients clients, Collection<Topic<?, ?>> topics, Duration timeout) {
+        Admin admin = clients.admin();
+        try {
+            ensure(admin, topics, timeout);
+        } finally {
+            // close() without a timeout waits for the calls still pending: another 30 s when the cluster never answered.
+            admin.close(Duration.ofSeconds(5));
         }
     }
 
@@ -95,6 +130,10 @@ public final class TopicAdmin {
                     LOG.info("created topic {}", name);
                 } catch (ExecutionException e) {
                     // Another worker starting at the same moment created it first: that is the idempotent case.
+                    if (e.getCause() instanceof TopicAuthorizationException) {
+                        // No CREATE right; also what a principal gets for an existing topic it may not DESCRIBE (it cannot see it).
+                        throw new OperationRefusedException("CREATE", ResourceType.TOPIC, name, e.getCause());
+                    }
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
                     }
@@ -113,7 +152,8 @@ public final class TopicAdmin {
             throw new IllegalStateException("interrupted while listing topics", e);
         } catch (TimeoutException e) {
             throw new IllegalStateException("no answer from the Kafka cluster within " + timeout.toSeconds()
-                    + " s while listing topics (is it running, and is the bootstrap address right?)", e);
+                    + " s while listing topics (is it running, is the bootstrap address right, and does its listener expect the "
+                    + "KAFKA_SECURITY_PROTOCOL this client uses?)", e);
         }
     }
 }

@@ -19,4 +19,9 @@ public interface Worker {
 
     /** Waits until the worker's threads have ended; true if they have. */
     boolean awaitFinished(java.time.Duration timeout) throws InterruptedException;
+
+    /** What made the worker fail for good, if it did and knows; the launcher tells a refusal by the cluster from a crash. */
+    default java.util.Optional<Throwable> failure() {
+        return java.util.Optional.empty();
+    }
 }

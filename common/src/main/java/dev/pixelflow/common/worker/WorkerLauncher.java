@@ -1,5 +1,8 @@
 package dev.pixelflow.common.worker;
 
+import dev.pixelflow.common.acl.AccessDenied;
+import dev.pixelflow.common.acl.Role;
+import dev.pixelflow.common.acl.RoleRights;
 import dev.pixelflow.common.config.ConfigException;
 import dev.pixelflow.common.config.ConfigSource;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -8,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -16,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The main() of every worker: read and validate settings, serve /health and /metrics, start the worker, stop
- * it on SIGTERM within the shutdown timeout. Exit codes: 0 stopped, 1 failed, 2 bad configuration.
+ * it on SIGTERM within the shutdown timeout. Exit codes: 0 stopped, 1 failed, 2 bad configuration, which includes
+ * a cluster that refuses the worker's login or one of its rights: a restart cannot help, an operator must act.
  */
 public final class WorkerLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
@@ -28,6 +33,11 @@ public final class WorkerLauncher {
 
     public static void run(String role, int defaultHttpPort, Function<WorkerContext, Worker> factory) {
         System.exit(launch(role, defaultHttpPort, ConfigSource.fromEnvironment(), factory));
+    }
+
+    private static Optional<String> refusal(WorkerContext context, Throwable error) {
+        return AccessDenied.describe(error, context.kafka(), RoleRights.from(context.source(), false),
+                Role.of(context.role()).orElse(null));
     }
 
     static int launch(String role, int defaultHttpPort, ConfigSource source, Function<WorkerContext, Worker> factory) {
@@ -71,6 +81,11 @@ public final class WorkerLauncher {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            Optional<String> refused = worker.failure().flatMap(f -> refusal(context, f));
+            if (refused.isPresent()) {
+                LOG.error("{} worker: stopped: refused by the cluster: {}", role, refused.get());
+                return 2;
+            }
             LOG.info("{} worker: stopped{} (shutdown timeout {})", role, worker.healthy() ? "" : " after a failure", timeout);
             return worker.healthy() ? 0 : 1;
         } catch (java.io.IOException e) {
@@ -78,6 +93,12 @@ public final class WorkerLauncher {
                     context.worker().httpPort(), e.getMessage());
             return 1;
         } catch (RuntimeException e) {
+            Optional<String> refused = refusal(context, e);
+            if (refused.isPresent()) {
+                // One line and no stack trace: this is a setting or an ACL to fix, not a bug.
+                LOG.error("{} worker: refused by the cluster at start: {}", role, refused.get());
+                return 2;
+            }
             LOG.error("{} worker: failed to start: {}", role, e.getMessage(), e);
             return 1;
         } finally {

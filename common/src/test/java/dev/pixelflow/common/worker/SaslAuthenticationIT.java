@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A worker pointed at a SASL listener with a wrong password stops at once with an authentication error and a
- * non-zero exit code, instead of retrying forever; the right password starts it. The password is not logged.
+ * configuration error's exit code (2), instead of retrying forever; the right password starts it. The password is not logged.
  */
 class SaslAuthenticationIT {
     private static final String SECRET = "alice-secret-7f3a";
@@ -45,7 +45,7 @@ class SaslAuthenticationIT {
                 System.setOut(original);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            assertThat(wrong).isEqualTo(1);
+            assertThat(wrong).as("a refused login is a configuration error").isEqualTo(2);
             assertThat(seconds).as("fails fast instead of retrying").isLessThan(30);
             assertThat(captured.toString()).doesNotContain(SECRET).doesNotContain("not-the-password");
 
