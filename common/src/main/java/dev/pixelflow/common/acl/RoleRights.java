@@ -107,11 +107,14 @@ public final class RoleRights {
                     new TopicUse(t.tensors, List.of(read), "the dataset"),
                     new TopicUse(t.models, List.of(read, write), "publishes versions; reads the published ones to number the next"),
                     new TopicUse(t.trainingMetrics, List.of(write), "job events: progress, epochs, versions, failures"),
-                    new TopicUse(t.imagesRaw, List.of(AclOperation.DESCRIBE), "end offsets only, to warn when a job starts before ingest is done"));
+                    new TopicUse(t.imagesRaw, List.of(AclOperation.DESCRIBE), "end offsets only, to warn when a job starts before ingest is done"),
+                    new TopicUse(t.modelsRollout, List.of(read, write), "rule better/manual: reads the rollout state, writes its decision with the version"));
             case INFERENCE -> List.of(
                     new TopicUse(t.classifyRequests, List.of(read), "classification requests"),
                     new TopicUse(t.classifyResults, List.of(write), "answers (a requester's own reply-to topic needs WRITE too)"),
-                    new TopicUse(t.models, List.of(read), "the versions it serves"));
+                    new TopicUse(t.models, List.of(read), "the versions it serves"),
+                    new TopicUse(t.modelsRollout, List.of(read), "the rollout state it routes by: production, canary, shadow"),
+                    new TopicUse(t.classifyShadow, List.of(write), "the shadow version's answers"));
             case CLIENT -> List.of(
                     new TopicUse(t.imagesRaw, List.of(write), "ingest: sends images"),
                     new TopicUse(t.imagesDlq, List.of(read), "ingest: reports the dead letters of its images"),
@@ -119,7 +122,9 @@ public final class RoleRights {
                     new TopicUse(t.trainingMetrics, List.of(read), "train: follows the job"),
                     new TopicUse(t.models, List.of(read), "models, report: lists and exports versions"),
                     new TopicUse(t.classifyRequests, List.of(write), "classify, eval, report: sends images"),
-                    new TopicUse(t.classifyResults, List.of(read), "classify, eval, report: reads the answers"));
+                    new TopicUse(t.classifyResults, List.of(read), "classify, eval, report: reads the answers"),
+                    new TopicUse(t.modelsRollout, List.of(read, write), "models promote, rollback, canary, shadow, rule, status"),
+                    new TopicUse(t.classifyShadow, List.of(read), "models status: the shadow's agreement with production"));
         };
     }
 
