@@ -10,16 +10,17 @@ import java.util.Set;
 /**
  * How to run an {@link EmbeddedKafkaBroker}.
  *
- * @param port             PLAINTEXT client port on 127.0.0.1; 0 picks a free port
+ * @param port             PLAINTEXT client port (on 127.0.0.1 unless clientListeners say otherwise); 0 picks a free port
  * @param controllerPort   KRaft controller port on 127.0.0.1; 0 picks a free port
  * @param dataDir          directory holding the Kafka log dir and the cluster id; created if missing
  * @param extraProperties  further Kafka server settings, overriding the defaults of {@link KafkaServerSettings}
  * @param startTimeout     how long {@link EmbeddedKafkaBroker#start()} waits for the broker to answer
  * @param quorum           null for a single-node cluster of its own (the default); else this node's membership in a
  *                         multi-node cluster, whose voters list fixes the controller port
+ * @param clientListeners  where the client listeners bind and what they advertise; {@link ClientListeners#LOOPBACK} by default
  */
 public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
-                            Duration startTimeout, QuorumMembership quorum) {
+                            Duration startTimeout, QuorumMembership quorum, ClientListeners clientListeners) {
 
     /** Settings the broker derives from the options above; overriding them would break the single-node layout. */
     static final Set<String> MANAGED_KEYS = Set.of(
@@ -36,6 +37,7 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(extraProperties, "extraProperties");
         Objects.requireNonNull(startTimeout, "startTimeout");
+        Objects.requireNonNull(clientListeners, "clientListeners");
         if (startTimeout.isNegative() || startTimeout.isZero()) {
             throw new IllegalArgumentException("startTimeout must be positive, got " + startTimeout);
         }
@@ -64,7 +66,7 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
     /** The single-node options of before multi-node support: no quorum. */
     public BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
                          Duration startTimeout) {
-        this(port, controllerPort, dataDir, extraProperties, startTimeout, null);
+        this(port, controllerPort, dataDir, extraProperties, startTimeout, null, ClientListeners.LOOPBACK);
     }
 
     /** The {@code node.id} this broker runs with. */
@@ -90,6 +92,7 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private Duration startTimeout = Duration.ofSeconds(60);
         private QuorumMembership quorum;
+        private ClientListeners clientListeners = ClientListeners.LOOPBACK;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -141,8 +144,14 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
             return this;
         }
 
+        /** Binds and advertises the client listeners as given instead of on 127.0.0.1 (a broker in a container). */
+        public Builder clientListeners(ClientListeners clientListeners) {
+            this.clientListeners = clientListeners;
+            return this;
+        }
+
         public BrokerOptions build() {
-            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout, quorum);
+            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout, quorum, clientListeners);
         }
     }
 }
