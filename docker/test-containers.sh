@@ -96,6 +96,11 @@ podman() { command podman "$@" 2> >(grep -v 'systemd connection\|failed to conne
 compose_files=(-p "$COMPOSE_PROJECT" -f docker-compose.yml -f docker-compose.offline.yml)
 compose_up=0
 background=()
+# podman-compose 1.0.3's down leaves the project's network behind.
+compose_down() {
+  podman-compose "${compose_files[@]}" down -v
+  podman network rm -f "${COMPOSE_PROJECT}_default" >/dev/null 2>&1 || true
+}
 
 cleanup() {
   local rc=$?
@@ -108,10 +113,7 @@ cleanup() {
       podman logs --tail 25 "$c" 2>&1 | sed 's/^/    /' >&2
     done
   fi
-  if [ $compose_up = 1 ]; then
-    podman-compose "${compose_files[@]}" down -v >/dev/null 2>&1
-    podman network rm -f "${COMPOSE_PROJECT}_default" >/dev/null 2>&1
-  fi
+  [ $compose_up = 0 ] || compose_down >/dev/null 2>&1
   # -v: also the anonymous volumes of the images' VOLUMEs (the broker's data).
   podman ps -aq --filter "label=dev.pixelflow.ci=$RUN" | xargs -r podman rm -f -v -t 0 >/dev/null 2>&1
   podman volume ls -q --filter "label=dev.pixelflow.ci=$RUN" | xargs -r podman volume rm -f >/dev/null 2>&1
@@ -137,8 +139,11 @@ if ! podman image exists "$JDK_BASE" || ! podman image exists "$JRE_BASE"; then
   t0="$(now)"
   mkdir -p "$work/standin"
   cp docker/standin/Containerfile /etc/ssl/certs/java/cacerts "$work/standin/"
-  podman build -q --format docker --build-arg "DEBIAN_IMAGE=$DEBIAN_BASE" --target jre -t "$JRE_BASE" "$work/standin" >/dev/null
-  podman build -q --format docker --build-arg "DEBIAN_IMAGE=$DEBIAN_BASE" --target jdk -t "$JDK_BASE" "$work/standin" >/dev/null
+  for base in jre jdk; do
+    image="$JRE_BASE"; [ $base = jre ] || image="$JDK_BASE"
+    podman build --format docker --build-arg "DEBIAN_IMAGE=$DEBIAN_BASE" --target $base -t "$image" "$work/standin" \
+      >"$work/build-$base.log" 2>&1 || { tail -30 "$work/build-$base.log" >&2; die "building the stand-in $image failed"; }
+  done
   say "$JRE_BASE and $JDK_BASE built in $(since "$t0") s"
 fi
 
@@ -369,7 +374,7 @@ if [ $compose = 1 ]; then
   python3 -c 'import json, sys; a = json.loads(sys.argv[1]); assert a["model"] == "ci-cats-dogs" and a["version"] == 1, a' "$out" \
     || die "compose: classify answered $out"
   say "compose: ingested 100 photos, trained 1 epoch, classified: $out"
-  podman-compose "${compose_files[@]}" down -v >"$work/compose-down.log" 2>&1 || { tail -20 "$work/compose-down.log" >&2; die "podman-compose down failed"; }
+  compose_down >"$work/compose-down.log" 2>&1 || { tail -20 "$work/compose-down.log" >&2; die "podman-compose down failed"; }
   compose_up=0
   left="$(podman ps -a --filter "label=io.podman.compose.project=$COMPOSE_PROJECT" --format '{{.Names}}')"
   [ -z "$left" ] || die "podman-compose down left containers: $left"
