@@ -4,7 +4,8 @@
 #
 #   usage: docker/test-containers.sh [--no-compose]
 #
-#  1. installs podman, runc, debootstrap, podman-compose and kcat when missing (Debian; root or sudo);
+#  1. installs podman, runc, debootstrap, podman-compose and kcat when missing (Debian's apt-get; it runs as root,
+#     as rootful Podman is what runs containers on this kind of machine);
 #  2. builds stand-ins for eclipse-temurin:17-jdk/-jre from Debian's OpenJDK 17 (docker/standin/Containerfile),
 #     kept by name, so the next run on the same machine reuses them;
 #  3. builds the targets ingest-worker, trainer-worker, inference-worker and broker, reading the machine's ~/.m2
@@ -48,18 +49,16 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 started_at="$(now)"
 
 # ---------------------------------------------------------------- tools
-sudo_cmd=""
-[ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+[ "$(id -u)" = 0 ] || die "run as root: rootful Podman is what runs containers on this kind of machine"
 need=()
 for tool in podman runc debootstrap kcat podman-compose python3; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-[ "$(id -u)" = 0 ] || die "run as root: rootful podman is what runs on this kind of machine"
 
 # bin/pixelflow builds and installs when one of its jars is missing or older than the sources or poms (its
 # ensure_built): here the jars of the build that just ran must be used as they are, so the same test fails first.
