@@ -22,20 +22,22 @@ import picocli.CommandLine.Option;
  * @param help           true when --help / -h was given; the other fields then hold defaults
  * @param quorum         null for the single-node default; else this node's cluster membership
  * @param serverConfig   extra Kafka server settings from --set
+ * @param clientListeners where clients reach the broker: --listen-address, --advertised-host, --external-listener
  */
 public record BrokerArguments(int port, int controllerPort, Path dataDir, boolean help, QuorumMembership quorum,
-                              Map<String, String> serverConfig) {
+                              Map<String, String> serverConfig, ClientListeners clientListeners) {
     public static final int DEFAULT_PORT = 9092;
     public static final Path DEFAULT_DATA_DIR = Path.of(".pixelflow", "broker");
 
     public BrokerArguments {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(clientListeners, "clientListeners");
         serverConfig = Map.copyOf(serverConfig);
     }
 
-    /** Single-node arguments without extra settings. */
+    /** Single-node arguments on 127.0.0.1 without extra settings. */
     public BrokerArguments(int port, int controllerPort, Path dataDir, boolean help) {
-        this(port, controllerPort, dataDir, help, null, Map.of());
+        this(port, controllerPort, dataDir, help, null, Map.of(), ClientListeners.LOOPBACK);
     }
 
     /** The usage text printed for --help and after a bad argument. */
@@ -85,11 +87,16 @@ public record BrokerArguments(int port, int controllerPort, Path dataDir, boolea
         if (spec.port != 0 && spec.port == controllerPort) {
             throw new IllegalArgumentException("--port and --controller-port must differ, both are " + spec.port);
         }
-        return new BrokerArguments(spec.port, controllerPort, spec.dataDir, false, quorum, spec.serverConfig);
+        ClientListeners clients = ClientListeners.of(spec.listenAddress, spec.advertisedHost, spec.externalListener);
+        if (clients.externalPort() != 0 && (clients.externalPort() == spec.port || clients.externalPort() == controllerPort)) {
+            throw new IllegalArgumentException("--external-listener port " + clients.externalPort()
+                    + " must differ from --port and --controller-port");
+        }
+        return new BrokerArguments(spec.port, controllerPort, spec.dataDir, false, quorum, spec.serverConfig, clients);
     }
 
     @Command(name = "pixelflow broker", mixinStandardHelpOptions = false, sortOptions = false,
-            description = "A single-node Apache Kafka broker (KRaft) on 127.0.0.1, or one node of a multi-node cluster.")
+            description = "A single-node Apache Kafka broker (KRaft), on 127.0.0.1 unless told otherwise, or one node of a multi-node cluster.")
     private static final class Spec {
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "this text")
         boolean help;
@@ -105,6 +112,19 @@ public record BrokerArguments(int port, int controllerPort, Path dataDir, boolea
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".pixelflow/broker",
                 description = "log dir and cluster id, kept across restarts (default ${DEFAULT-VALUE})")
         Path dataDir;
+
+        @Option(names = "--listen-address", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+                description = "interface the client listeners bind; 0.0.0.0 in a container (default ${DEFAULT-VALUE})")
+        String listenAddress;
+
+        @Option(names = "--advertised-host", paramLabel = "HOST",
+                description = "host clients are told to connect to (default: the listen address; localhost for 0.0.0.0)")
+        String advertisedHost;
+
+        @Option(names = "--external-listener", paramLabel = "PORT=HOST:PORT",
+                description = "a second plain listener on PORT that advertises HOST:PORT, for clients that come in "
+                        + "through a published port (the host, when the broker runs in a container network)")
+        String externalListener;
 
         @Option(names = "--node-id", paramLabel = "N", description = "this node's id in a multi-node cluster")
         Integer nodeId;

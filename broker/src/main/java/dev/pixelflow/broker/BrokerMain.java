@@ -45,6 +45,7 @@ public final class BrokerMain {
                     .port(arguments.port())
                     .controllerPort(arguments.controllerPort())
                     .quorum(arguments.quorum())
+                    .clientListeners(arguments.clientListeners())
                     .properties(arguments.serverConfig())
                     .build());
             broker.start();

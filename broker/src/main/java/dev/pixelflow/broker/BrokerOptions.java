@@ -10,18 +10,20 @@ import java.util.Set;
 /**
  * How to run an {@link EmbeddedKafkaBroker}.
  *
- * @param port             PLAINTEXT client port on 127.0.0.1; 0 picks a free port
+ * @param port             PLAINTEXT client port (on 127.0.0.1 unless clientListeners say otherwise); 0 picks a free port
  * @param controllerPort   KRaft controller port on 127.0.0.1; 0 picks a free port
  * @param dataDir          directory holding the Kafka log dir and the cluster id; created if missing
  * @param extraProperties  further Kafka server settings, overriding the defaults of {@link KafkaServerSettings}
  * @param startTimeout     how long {@link EmbeddedKafkaBroker#start()} waits for the broker to answer
  * @param quorum           null for a single-node cluster of its own (the default); else this node's membership in a
  *                         multi-node cluster, whose voters list fixes the controller port
+ * @param clientListeners  where the client listeners bind and what they advertise; {@link ClientListeners#LOOPBACK} by default
  * @param secured          null for an open broker (the default); else its client listener, users and authorizer;
  *                         {@code port} is then the broker's own SASL listener, for the super user only
  */
 public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
-                            Duration startTimeout, QuorumMembership quorum, SecuredListener secured) {
+                            Duration startTimeout, QuorumMembership quorum, ClientListeners clientListeners,
+                            SecuredListener secured) {
 
     /** Settings the broker derives from the options above; overriding them would break the single-node layout. */
     static final Set<String> MANAGED_KEYS = Set.of(
@@ -38,6 +40,7 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(extraProperties, "extraProperties");
         Objects.requireNonNull(startTimeout, "startTimeout");
+        Objects.requireNonNull(clientListeners, "clientListeners");
         if (startTimeout.isNegative() || startTimeout.isZero()) {
             throw new IllegalArgumentException("startTimeout must be positive, got " + startTimeout);
         }
@@ -72,10 +75,10 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
         this(port, controllerPort, dataDir, extraProperties, startTimeout, null);
     }
 
-    /** An open broker. */
+    /** An open broker on loopback. */
     public BrokerOptions(int port, int controllerPort, Path dataDir, Map<String, String> extraProperties,
                          Duration startTimeout, QuorumMembership quorum) {
-        this(port, controllerPort, dataDir, extraProperties, startTimeout, quorum, null);
+        this(port, controllerPort, dataDir, extraProperties, startTimeout, quorum, ClientListeners.LOOPBACK, null);
     }
 
     /** The {@code node.id} this broker runs with. */
@@ -102,6 +105,7 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
         private Duration startTimeout = Duration.ofSeconds(60);
         private QuorumMembership quorum;
         private SecuredListener secured;
+        private ClientListeners clientListeners = ClientListeners.LOOPBACK;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -159,8 +163,15 @@ public record BrokerOptions(int port, int controllerPort, Path dataDir, Map<Stri
             return this;
         }
 
+        /** Binds and advertises the client listeners as given instead of on 127.0.0.1 (a broker in a container). */
+        public Builder clientListeners(ClientListeners clientListeners) {
+            this.clientListeners = clientListeners;
+            return this;
+        }
+
         public BrokerOptions build() {
-            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout, quorum, secured);
+            return new BrokerOptions(port, controllerPort, dataDir, extraProperties, startTimeout, quorum, clientListeners,
+                    secured);
         }
     }
 }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A real single-node Apache Kafka broker (KRaft, combined broker+controller) running inside this JVM.
  *
- * <p>Listens on 127.0.0.1 only. The data dir holds the KRaft log dir ({@value #LOG_DIR_NAME}/) and the last
+ * <p>Listens on 127.0.0.1 only, unless {@link BrokerOptions#clientListeners()} binds the client listeners elsewhere. The data dir holds the KRaft log dir ({@value #LOG_DIR_NAME}/) and the last
  * generated {@value #SERVER_PROPERTIES}; it is formatted on first use and reused afterwards, so topics and
  * records survive {@link #close()} and a new broker on the same dir. One instance starts once; to restart,
  * create a new instance on the same options.
@@ -73,7 +73,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             chosenSecured = options.secured().onPort(securedPort);
         }
         Map<String, String> settings = KafkaServerSettings.of(chosenPort, chosenControllerPort, logDir,
-                options.quorum(), chosenSecured, options.extraProperties());
+                options.quorum(), options.clientListeners(), chosenSecured, options.extraProperties());
         Path serverProperties = writeServerProperties(settings);
         String formattedClusterId = StorageFormat.ensureFormatted(serverProperties, logDir, options.quorum());
 

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The Kafka server.properties of a single combined broker+controller node on 127.0.0.1. */
+/** The Kafka server.properties of a single combined broker+controller node, on 127.0.0.1 unless {@link ClientListeners} say otherwise. */
 final class KafkaServerSettings {
     static final int NODE_ID = 1;
 
@@ -30,15 +30,16 @@ final class KafkaServerSettings {
      */
     static Map<String, String> of(int port, int controllerPort, Path logDir, QuorumMembership quorum,
                                   Map<String, String> extra) {
-        return of(port, controllerPort, logDir, quorum, null, extra);
+        return of(port, controllerPort, logDir, quorum, ClientListeners.LOOPBACK, null, extra);
     }
 
     /**
-     * With {@code secured}: the client listener is SASL_SSL on its own port, {@code port} the broker's internal
-     * SASL_PLAINTEXT listener and the controller listener SASL_PLAINTEXT too, both for the super user only.
+     * With {@code clients}: the client listeners bound and advertised as it says. With {@code secured}: the client
+     * listener is SASL_SSL on its own port, {@code port} the broker's internal SASL_PLAINTEXT listener and the
+     * controller listener SASL_PLAINTEXT too, both for the super user only.
      */
     static Map<String, String> of(int port, int controllerPort, Path logDir, QuorumMembership quorum,
-                                  SecuredListener secured, Map<String, String> extra) {
+                                  ClientListeners clients, SecuredListener secured, Map<String, String> extra) {
         String host = LocalPorts.HOST;
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
@@ -50,12 +51,20 @@ final class KafkaServerSettings {
             // Static quorum: every node knows all voters up front; formatted with the shared cluster id only.
             p.put("controller.quorum.voters", quorum.voters());
         }
-        String listeners = "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort;
+        String controller = ",CONTROLLER://" + host + ":" + controllerPort;
+        String listeners = "PLAINTEXT://" + clients.bindAddress() + ":" + port + controller;
+        String advertised = "PLAINTEXT://" + clients.advertisedHost() + ":" + port + controller;
+        String protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
+        if (clients.externalPort() != 0) {
+            listeners += ",EXTERNAL://" + clients.bindAddress() + ":" + clients.externalPort();
+            advertised += ",EXTERNAL://" + clients.externalAdvertised();
+            protocols += ",EXTERNAL:PLAINTEXT";
+        }
         p.put("listeners", listeners);
-        p.put("advertised.listeners", listeners);
+        p.put("advertised.listeners", advertised);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", protocols);
         p.put("log.dirs", logDir.toString());
 
         p.put("num.partitions", "1");
@@ -88,10 +97,10 @@ final class KafkaServerSettings {
         p.put("num.recovery.threads.per.data.dir", "1");
         if (secured != null) {
             String internal = SecuredListener.INTERNAL + "://" + host + ":" + port;
-            String controller = "CONTROLLER://" + host + ":" + controllerPort;
+            String controllerListener = "CONTROLLER://" + host + ":" + controllerPort;
             String client = SecuredListener.CLIENT + "://" + host + ":" + secured.port();
-            p.put("listeners", internal + "," + controller + "," + client);
-            p.put("advertised.listeners", internal + "," + controller + "," + client);
+            p.put("listeners", internal + "," + controllerListener + "," + client);
+            p.put("advertised.listeners", internal + "," + controllerListener + "," + client);
             p.put("listener.security.protocol.map", SecuredListener.INTERNAL + ":SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,"
                     + SecuredListener.CLIENT + ":SASL_SSL");
             p.putAll(secured.serverSettings());
@@ -101,10 +110,10 @@ final class KafkaServerSettings {
         if (saslPort != null) {
             // A second client listener with SASL/PLAIN (users from listener.name.sasl_plaintext.plain.sasl.jaas.config);
             // the PLAINTEXT one stays for the broker itself and its readiness check.
-            String withSasl = listeners + ",SASL_PLAINTEXT://" + host + ":" + saslPort;
-            p.put("listeners", withSasl);
-            p.put("advertised.listeners", withSasl);
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
+            String sasl = ",SASL_PLAINTEXT://" + host + ":" + saslPort;
+            p.put("listeners", listeners + sasl);
+            p.put("advertised.listeners", advertised + sasl);
+            p.put("listener.security.protocol.map", protocols + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
             p.put("sasl.enabled.mechanisms", "PLAIN");
         }
         p.putAll(rest);

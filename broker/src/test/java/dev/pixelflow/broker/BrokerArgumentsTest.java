@@ -60,4 +60,27 @@ class BrokerArgumentsTest {
         assertThatThrownBy(() -> BrokerArguments.parse(List.of("--data-dir", " ")))
                 .hasMessage("--data-dir must not be empty");
     }
+
+    @Test
+    void aBrokerInAContainerBindsEveryInterfaceAndAdvertisesTheNamesClientsUse() {
+        BrokerArguments compose = BrokerArguments.parse(List.of("--listen-address", "0.0.0.0", "--advertised-host", "broker",
+                "--external-listener", "9094=localhost:19094"));
+        assertThat(compose.clientListeners()).isEqualTo(new ClientListeners("0.0.0.0", "broker", 9094, "localhost:19094"));
+
+        assertThat(BrokerArguments.parse(List.of("--listen-address", "0.0.0.0")).clientListeners())
+                .as("0.0.0.0 is no address a client can use; a published port is reached as localhost")
+                .isEqualTo(new ClientListeners("0.0.0.0", "localhost", 0, null));
+        assertThat(BrokerArguments.parse(List.of()).clientListeners()).isEqualTo(ClientListeners.LOOPBACK);
+        assertThat(BrokerArguments.usage()).contains("--listen-address", "--advertised-host", "--external-listener");
+    }
+
+    @Test
+    void badListenerArgumentsAreNamed() {
+        assertThatThrownBy(() -> BrokerArguments.parse(List.of("--external-listener", "9094")))
+                .hasMessageContaining("--external-listener must be PORT=HOST:PORT");
+        assertThatThrownBy(() -> BrokerArguments.parse(List.of("--external-listener", "9093=localhost:9093")))
+                .hasMessage("--external-listener port 9093 must differ from --port and --controller-port");
+        assertThatThrownBy(() -> BrokerArguments.parse(List.of("--advertised-host", "broker:9092")))
+                .hasMessageContaining("advertisedHost must be a host name");
+    }
 }

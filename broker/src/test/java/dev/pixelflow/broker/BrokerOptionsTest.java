@@ -54,4 +54,28 @@ class BrokerOptionsTest {
                 .hasMessageContaining("startTimeout must be positive");
         assertThatThrownBy(() -> BrokerOptions.builder(null).build()).isInstanceOf(NullPointerException.class);
     }
+
+    @Test
+    void clientListenersBindAndAdvertiseAsGivenWhileTheControllerStaysOnLoopback() {
+        ClientListeners clients = new ClientListeners("0.0.0.0", "broker", 9094, "localhost:19094");
+        BrokerOptions options = BrokerOptions.builder(DIR).clientListeners(clients).build();
+
+        assertThat(options.clientListeners()).isEqualTo(clients);
+        assertThat(KafkaServerSettings.of(9092, 9093, DIR, null, clients, null, options.extraProperties()))
+                .containsEntry("listeners", "PLAINTEXT://0.0.0.0:9092,CONTROLLER://127.0.0.1:9093,EXTERNAL://0.0.0.0:9094")
+                .containsEntry("advertised.listeners",
+                        "PLAINTEXT://broker:9092,CONTROLLER://127.0.0.1:9093,EXTERNAL://localhost:19094")
+                .containsEntry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT")
+                .containsEntry("inter.broker.listener.name", "PLAINTEXT")
+                .containsEntry("controller.quorum.bootstrap.servers", "127.0.0.1:9093");
+        assertThat(BrokerOptions.builder(DIR).build().clientListeners()).isEqualTo(ClientListeners.LOOPBACK);
+    }
+
+    @Test
+    void anExternalListenerNeedsItsPortAndItsAddress() {
+        assertThatThrownBy(() -> new ClientListeners("0.0.0.0", "broker", 9094, null))
+                .hasMessageContaining("needs both its port and its advertised HOST:PORT");
+        assertThatThrownBy(() -> new ClientListeners("0.0.0.0", "broker", 0, "localhost:9094"))
+                .hasMessageContaining("needs both");
+    }
 }

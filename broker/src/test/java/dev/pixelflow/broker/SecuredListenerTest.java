@@ -13,7 +13,7 @@ class SecuredListenerTest {
 
     @Test
     void everyListenerIsOnLoopbackAndAuthenticatedAndNoAclMeansNoAccess() {
-        Map<String, String> settings = KafkaServerSettings.of(9092, 9093, DIR, null, secured, Map.of());
+        Map<String, String> settings = KafkaServerSettings.of(9092, 9093, DIR, null, ClientListeners.LOOPBACK, secured, Map.of());
         assertThat(settings)
                 .containsEntry("listeners", "INTERNAL://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,CLIENT://127.0.0.1:9094")
                 .containsEntry("listener.security.protocol.map", "INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_SSL")

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The container files cannot be run here (no Docker engine), so this checks that they agree with the repository
- * and the code: build targets exist, copied paths exist, every variable compose sets is one the code reads, and
- * health checks probe the port the worker really listens on.
+ * Checks without a container engine that the container files agree with the repository and the code: build
+ * targets exist, copied paths exist, every variable compose sets is one the code reads, and health checks probe
+ * the port the worker really listens on. docker/test-containers.sh (in CI) builds and runs them for real.
  */
 class ComposeFilesTest {
     /** PIXELFLOW_HTTP_PORT defaults of the workers (WorkerLauncher.run(role, port, ...) in each worker's main). */
@@ -36,12 +36,14 @@ class ComposeFilesTest {
 
     private static Path root;
     private static JsonNode compose;
+    private static JsonNode offline;
     private static List<Stage> stages;
 
     @BeforeAll
     static void read() throws IOException {
         root = repositoryRoot();
         compose = new YAMLMapper().readTree(root.resolve("docker-compose.yml").toFile());
+        offline = new YAMLMapper().readTree(root.resolve("docker-compose.offline.yml").toFile());
         stages = Stage.parse(Files.readString(root.resolve("Dockerfile")));
     }
 
@@ -58,7 +60,7 @@ class ComposeFilesTest {
             assertThat(stageNames).as("stages of the Dockerfile (FROM ... AS name) for %s's target", service)
                     .contains(build.path("target").asText());
         }
-        assertThat(stages.get(0).from()).as("build stage image").isEqualTo("eclipse-temurin:17-jdk");
+        assertThat(stages.get(0).from()).as("build stage image (default of JDK_IMAGE)").isEqualTo("eclipse-temurin:17-jdk");
         assertThat(stages.get(0).body()).as("build command").anyMatch(l -> l.contains("./mvnw -B -q -DskipTests")
                 && l.contains(" package"));
     }
@@ -98,14 +100,23 @@ class ComposeFilesTest {
         for (String service : workers()) {
             Stage stage = stages.stream().filter(s -> s.name().equals(service)).findFirst().orElseThrow();
             String body = String.join("\n", stage.body());
-            String jar = service + "/target/pixelflow-" + service + ".jar";
+            String role = service.substring(0, service.indexOf('-'));
             assertThat(body).as("target %s", service)
-                    .contains("COPY --from=build /src/" + jar + " ", "COPY --from=build /src/" + service + "/target/lib/ /opt/pixelflow/lib/",
+                    .contains("COPY --from=build /layers/" + role + "/ /opt/pixelflow/",
                             "PIXELFLOW_HTTP_PORT=" + DEFAULT_PORTS.get(service), "EXPOSE " + DEFAULT_PORTS.get(service),
                             "HEALTHCHECK ", "/opt/pixelflow/pixelflow-" + service + ".jar\"]")
                     .containsPattern("ENTRYPOINT \\[\"/opt/pixelflow/entrypoint.sh\"");
-            assertThat(stage.from()).as("%s runs on the shared runtime stage", service).isEqualTo("runtime");
+            assertThat(ancestors(stage)).as("%s runs on the shared runtime and library stages", service)
+                    .contains("runtime", "libs");
         }
+        Stage ingest = stages.stream().filter(s -> s.name().equals("ingest-worker")).findFirst().orElseThrow();
+        assertThat(ancestors(ingest)).as("the ingest worker runs no network: no ND4J layer under it")
+                .doesNotContain("engine-libs");
+        assertThat(read(root.resolve("docker/layer-libs.sh"))).contains("pixelflow-$w-worker.jar", "OUT/shared/lib/",
+                "OUT/engine/lib/");
+        Stage build = stages.get(0);
+        assertThat(build.body()).as("the build sorts the jars into layers")
+                .anyMatch(l -> l.contains("docker/layer-libs.sh /layers"));
         Stage runtime = stages.stream().filter(s -> s.name().equals("runtime")).findFirst().orElseThrow();
         String body = String.join("\n", runtime.body());
         assertThat(runtime.from()).isEqualTo("eclipse-temurin:17-jre");
@@ -198,6 +209,42 @@ class ComposeFilesTest {
         assertThat(environment("inference-worker")).as("replicas must not share one instance id")
                 .doesNotContainKey("PIXELFLOW_INSTANCE_ID");
         assertThat(read(root.resolve("docker-compose.yml"))).contains("--scale inference-worker=");
+    }
+
+    @Test
+    void theOfflineOverrideReplacesTheKafkaImageWithTheBrokerTarget() {
+        JsonNode kafka = offline.at("/services/kafka");
+        assertThat(offline.path("services").size()).as("the override changes only the broker").isEqualTo(1);
+        Stage broker = stages.stream().filter(s -> s.name().equals(kafka.at("/build/target").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError("no Dockerfile stage " + kafka.at("/build/target")));
+        String body = String.join("\n", broker.body());
+        assertThat(body).contains("pixelflow-broker.jar", "--listen-address\", \"0.0.0.0", "EXPOSE 9092", "HEALTHCHECK ");
+        assertThat(kafka.path("image").asText()).isEqualTo("pixelflow/broker:dev");
+        // podman-compose appends an override's lists to the base's, so the health check must be a string in both.
+        assertThat(kafka.at("/healthcheck/test").isTextual()).as("override kafka healthcheck.test is a string").isTrue();
+        assertThat(compose.at("/services/kafka/healthcheck/test").isTextual()).as("base kafka healthcheck.test is a string").isTrue();
+        List<String> command = new ArrayList<>();
+        kafka.path("command").forEach(c -> command.add(c.asText()));
+        assertThat(command).as("containers reach it as kafka:9092, the host through the published 9094")
+                .containsSubsequence("--advertised-host", "kafka").containsSubsequence("--external-listener", "9094=localhost:9094");
+        assertThat(compose.at("/services/kafka/ports").get(0).asText()).endsWith(":9094:9094");
+        // The base service's data volume is mounted where this broker keeps its data.
+        assertThat(compose.at("/services/kafka/volumes").get(0).asText()).isEqualTo("kafka-data:/var/lib/kafka/data");
+        assertThat(body).contains("\"--data-dir\", \"/var/lib/kafka/data\"", "VOLUME /var/lib/kafka/data");
+    }
+
+    /** The stage names {@code stage} builds on, nearest first. */
+    private static List<String> ancestors(Stage stage) {
+        List<String> out = new ArrayList<>();
+        for (String from = stage.from(); ; ) {
+            String name = from;
+            Stage parent = stages.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+            if (parent == null) {
+                return out;
+            }
+            out.add(name);
+            from = parent.from();
+        }
     }
 
     private static List<String> workers() {
@@ -309,6 +356,9 @@ class ComposeFilesTest {
     private record Stage(String from, String name, List<String> body) {
         private static final Pattern FROM = Pattern.compile("(?i)^FROM\\s+(?:--platform=\\S+\\s+)?(\\S+)(?:\\s+AS\\s+(\\S+))?\\s*$");
 
+        private static final Pattern GLOBAL_ARG = Pattern.compile("(?i)^ARG\\s+(\\w+)=(\\S+)$");
+
+        /** Stages with {@code FROM ${ARG}} resolved to the ARG's default, as a build without --build-arg sees it. */
         static List<Stage> parse(String dockerfile) {
             List<String> instructions = new ArrayList<>();
             StringBuilder current = new StringBuilder();
@@ -329,10 +379,18 @@ class ComposeFilesTest {
                 }
             }
             List<Stage> out = new ArrayList<>();
+            Map<String, String> globalArgs = new LinkedHashMap<>();
             for (String instruction : instructions) {
                 Matcher m = FROM.matcher(instruction);
+                Matcher arg = GLOBAL_ARG.matcher(instruction);
                 if (m.matches()) {
-                    out.add(new Stage(m.group(1), m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT), new ArrayList<>()));
+                    String from = m.group(1);
+                    for (Map.Entry<String, String> a : globalArgs.entrySet()) {
+                        from = from.replace("${" + a.getKey() + "}", a.getValue());
+                    }
+                    out.add(new Stage(from, m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT), new ArrayList<>()));
+                } else if (out.isEmpty() && arg.matches()) {
+                    globalArgs.put(arg.group(1), arg.group(2));
                 } else {
                     assertThat(out).as("instruction before the first FROM: %s", instruction).isNotEmpty();
                     out.get(out.size() - 1).body().add(instruction);
