@@ -5,7 +5,6 @@ import dev.pixelflow.broker.EmbeddedKafkaBroker;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.kafka.KafkaClients;
-import dev.pixelflow.common.net.FreePort;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.common.worker.WorkerContext;
@@ -75,8 +74,8 @@ final class LocalKafka implements AutoCloseable {
         Path dir = Files.createTempDirectory("pixelflow-bench-kafka-");
         long t0 = System.nanoTime();
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-XX:+UseParallelGC", "-jar", jar.toString(), "--port", Integer.toString(FreePort.pick()),
-                "--controller-port", Integer.toString(FreePort.pick()), "--data-dir", dir.resolve("data").toString());
+                "-XX:+UseParallelGC", "-jar", jar.toString(), "--port", "0",
+                "--controller-port", "0", "--data-dir", dir.resolve("data").toString());
         Process process = new ProcessBuilder(command).redirectError(dir.resolve("broker.log").toFile()).start();
         // A bench that is interrupted must not leave its broker behind.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "bench-broker-stop"));

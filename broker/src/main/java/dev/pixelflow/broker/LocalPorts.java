@@ -7,9 +7,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
 /**
- * Loopback port helpers: the broker binds 127.0.0.1 only, so ports are probed there. Public for testkit, which
- * starts broker processes; modules that depend on common use {@code dev.pixelflow.common.net.FreePort} instead,
- * as this module (and so testkit) must not depend on common and its DL4J weight.
+ * Loopback port helpers: the broker binds 127.0.0.1 only, so ports are probed there. The one free-port picker of the
+ * project: the broker needs it for ports it must write into Kafka's config before binding, testkit and the tests for
+ * the processes they start. Programs that start a broker or a worker ask it for port 0 and read the port it took.
  */
 public final class LocalPorts {
     static final String HOST = "127.0.0.1";

@@ -10,7 +10,6 @@ import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.cli.data.LabelRule;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.kafka.KafkaClients;
-import dev.pixelflow.common.net.FreePort;
 import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.common.topic.Topics;
@@ -104,7 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
             String servers = bootstrap;
             if (servers == null) {
                 step("starting the embedded Kafka broker (KRaft)");
-                servers = stack.startBroker(FreePort.pick(), runDir.resolve("broker"), Duration.ofSeconds(90));
+                servers = stack.startBroker(0, runDir.resolve("broker"), Duration.ofSeconds(90));
                 System.out.println("  broker at " + servers);
             }
             String prefix = bootstrap == null ? "" : "demo-" + System.currentTimeMillis() + ".";

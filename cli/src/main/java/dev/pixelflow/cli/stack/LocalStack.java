@@ -1,6 +1,5 @@
 package dev.pixelflow.cli.stack;
 
-import dev.pixelflow.common.net.FreePort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -23,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * Used by {@code demo} (which stops it at the end) and {@code up}/{@code down} (which leave it running).
  */
 public final class LocalStack implements AutoCloseable {
+    /** The broker's one stdout line: {@code pixelflow broker ready: bootstrap=HOST:PORT data=DIR}. */
+    private static final String BROKER_READY = "pixelflow broker ready: bootstrap=";
+    /** The worker's log line that names its health and metrics address (WorkerHttpServer). */
+    private static final String HTTP_SERVING = "health and metrics on http://";
+    private static final java.util.regex.Pattern HTTP_PORT = java.util.regex.Pattern.compile("http://[^:/]+:(\\d+)/health");
+
     /** A started service: its process and where it writes. */
     public record Service(String name, ProcessHandle process, Path log, int httpPort) {
     }
@@ -46,24 +51,35 @@ public final class LocalStack implements AutoCloseable {
         return List.copyOf(services);
     }
 
-    /** Starts the embedded broker and waits for its ready line; returns its bootstrap address. */
+    /**
+     * Starts the embedded broker on {@code port} (0: one the broker picks), its controller on a port the broker picks,
+     * and waits for its ready line; returns its bootstrap address as that line gives it.
+     */
     public String startBroker(int port, Path dataDir, Duration timeout) throws IOException, InterruptedException {
         Path log = runDir.resolve("logs").resolve("broker.log");
-        Process p = launch(List.of("broker", "--port", Integer.toString(port), "--controller-port",
-                Integer.toString(FreePort.pick()), "--data-dir", dataDir.toAbsolutePath().toString()), Map.of(), log);
+        Process p = launch(List.of("broker", "--port", Integer.toString(port), "--controller-port", "0",
+                "--data-dir", dataDir.toAbsolutePath().toString()), Map.of(), log);
         services.add(new Service("broker", p.toHandle(), log, -1));
-        waitForLine(p, log, "pixelflow broker ready", timeout);
-        return "127.0.0.1:" + port;
+        String ready = waitForLine(p, log, BROKER_READY, timeout);
+        return ready.substring(ready.indexOf(BROKER_READY) + BROKER_READY.length()).split("\\s+")[0];
     }
 
-    /** Starts one worker with the given environment and waits until its /health answers. */
+    /**
+     * Starts one worker with the given environment and waits until its /health answers. Its HTTP server takes a port
+     * the kernel gives it, which the worker's log line names.
+     */
     public Service startWorker(String role, Map<String, String> env, Duration timeout) throws IOException, InterruptedException {
-        int port = FreePort.pick();
         Map<String, String> all = new HashMap<>(env);
-        all.put("PIXELFLOW_HTTP_PORT", Integer.toString(port));
+        all.put("PIXELFLOW_HTTP_PORT", "0");
         all.putIfAbsent("PIXELFLOW_INSTANCE_ID", role + "-local");
         Path log = runDir.resolve("logs").resolve(role + ".log");
         Process p = launch(List.of("worker", role), all, log);
+        String serving = waitForLine(p, log, HTTP_SERVING, timeout);
+        java.util.regex.Matcher m = HTTP_PORT.matcher(serving);
+        if (!m.find()) {
+            throw new IOException("cannot read the HTTP port of the " + role + " worker from: " + serving);
+        }
+        int port = Integer.parseInt(m.group(1));
         Service s = new Service(role, p.toHandle(), log, port);
         services.add(s);
         waitForHealth(p, log, port, timeout);
@@ -83,11 +99,16 @@ public final class LocalStack implements AutoCloseable {
         return pb.start();
     }
 
-    private static void waitForLine(Process p, Path log, String line, Duration timeout) throws IOException, InterruptedException {
+    /** Waits until the log has a line containing {@code text}; returns that line. */
+    private static String waitForLine(Process p, Path log, String text, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(line)) {
-                return;
+            if (Files.exists(log)) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (line.contains(text)) {
+                        return line;
+                    }
+                }
             }
             if (!p.isAlive()) {
                 throw new IOException("the process exited (code " + p.exitValue() + ") before it was ready; last lines of "

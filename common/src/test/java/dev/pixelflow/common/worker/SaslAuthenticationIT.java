@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pixelflow.broker.BrokerOptions;
 import dev.pixelflow.broker.EmbeddedKafkaBroker;
 import dev.pixelflow.common.config.ConfigSource;
-import dev.pixelflow.common.net.FreePort;
+import dev.pixelflow.broker.LocalPorts;
 import dev.pixelflow.common.topic.TopicAdmin;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,9 +26,9 @@ class SaslAuthenticationIT {
 
     @Test
     void aWrongPasswordFailsFastAndTheRightOneWorks(@TempDir Path dir) throws Exception {
-        int plain = FreePort.pick();
-        int sasl = FreePort.pick();
-        int controller = FreePort.pick();
+        int plain = LocalPorts.pickFree();
+        int sasl = LocalPorts.pickFree();
+        int controller = LocalPorts.pickFree();
         BrokerOptions options = BrokerOptions.builder(dir).port(plain).controllerPort(controller).saslPlainListener(sasl)
                 .property("listener.name.sasl_plaintext.plain.sasl.jaas.config",
                         "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"" + SECRET + "\";")
