@@ -43,7 +43,7 @@ class IngestCrashIT {
         try (JavaProcess ingest = Workers.ingest(Scenarios.LOGS, Workers.env(bootstrap, prefix, "ingest",
                      "PIXELFLOW_INGEST_BATCH", "64"));
              OutputWatch outputs = new OutputWatch(bootstrap, List.of(topics.tensors.name(), topics.imagesDlq.name()))) {
-            recoveries = Kills.repeatedly(ingest, outputs, INPUTS, KILLS, new Random(SEED), k -> { });
+            recoveries = Kills.repeatedly(ingest, outputs, INPUTS, KILLS, new Random(SEED), k -> { }, k -> false);
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                     .failFast("the ingest worker exited", Scenarios.noneExited(ingest))
                     .until(() -> outputs.count() >= INPUTS);
