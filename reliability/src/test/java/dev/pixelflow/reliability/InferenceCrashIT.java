@@ -63,6 +63,10 @@ class InferenceCrashIT {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                     .failFast("the inference worker exited", Scenarios.noneExited(inference))
                     .until(() -> answers.count() >= INPUTS);
+            // The last kill may have come after the backlog: the restarted worker must still come up serving.
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                    .failFast("the inference worker exited", Scenarios.noneExited(inference))
+                    .until(() -> inference.currentLog().contains("answering requests"));
             stops.add("inference " + Scenarios.stopCleanly(inference));
         }
         Invariants.AnswerOutcome out = Invariants.answers(bootstrap, topics, requests);
