@@ -285,9 +285,10 @@ final class InferenceProcessor implements BatchProcessor<String, byte[], String,
             ImagePreprocessor.toUnitFloat(pixels.get(j), shape, features, j * len, nchw);
         }
         boolean[] tta = new boolean[k];
+        boolean byDefault = model.tta(); // read from the manifest's request once per engine batch, not per image
         for (int j = 0; j < k; j++) {
             Boolean asked = reqs[indices.get(j)].tta();
-            tta[j] = asked != null ? asked : model.tta();
+            tta[j] = asked != null ? asked : byDefault;
         }
         float[][] probabilities = model.classify(features, k, tta);
         batchSizes.record(k);
