@@ -9,7 +9,6 @@ import dev.pixelflow.common.topic.TopicAdmin;
 import dev.pixelflow.imaging.ThreadNice;
 import dev.pixelflow.common.worker.FaultHook;
 import dev.pixelflow.common.worker.DaemonThreads;
-import dev.pixelflow.imaging.ThreadNice;
 import dev.pixelflow.common.worker.TransactionalLoop;
 import dev.pixelflow.common.worker.Worker;
 import dev.pixelflow.common.worker.WorkerContext;
@@ -42,6 +41,9 @@ public final class InferenceWorker implements Worker {
     public static final String ANSWERED_BY = "answered-by";
     private static final Logger LOG = LoggerFactory.getLogger(InferenceWorker.class);
     private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration MODELS_POLL = Duration.ofMillis(500);
+    /** Short: a rollout change (a rollback above all) should apply within a fraction of a second. */
+    private static final Duration ROLLOUT_POLL = Duration.ofMillis(200);
     /**
      * Polls being decoded or inferred at once: one on the engine, the next decoded and queued behind it, and one more
      * read while the oldest commits, so the engine never waits for a commit, a poll or a decode.
@@ -56,9 +58,10 @@ public final class InferenceWorker implements Worker {
     private ExecutorService decodePool;
     private Admin admin;
     private ModelStore store;
-    private ModelFollower follower;
-    private Thread followerThread;
-    private RolloutFollower rollouts;
+    private CompactedTopicFollower modelFollower;
+    private Thread modelThread;
+    private RolloutStates rollouts;
+    private CompactedTopicFollower rolloutFollower;
     private Thread rolloutThread;
     private EngineThread engines;
     private ModelResolver resolver;
@@ -100,11 +103,10 @@ public final class InferenceWorker implements Worker {
         EngineModelLoader loader = new EngineModelLoader();
         ModelCatalog catalog = new ModelCatalog(ctx.clients(), modelsTopic);
         store = new ModelStore(loader, catalog::load, ctx.metrics(), beforeSwap);
-        follower = new ModelFollower(ctx.clients().consumer(null, true, new StringDeserializer(), new ByteArrayDeserializer()),
-                modelsTopic, store);
+        modelFollower = follow(modelsTopic, MODELS_POLL, new ModelRecords(store));
         engines = new EngineThread();
-        rollouts = new RolloutFollower(ctx.clients().consumer(null, true, new StringDeserializer(),
-                new ByteArrayDeserializer()), ctx.topics().modelsRollout.name());
+        rollouts = new RolloutStates();
+        rolloutFollower = follow(ctx.topics().modelsRollout.name(), ROLLOUT_POLL, rollouts);
         resolver = new ModelResolver(store, new PinnedModels(settings.pinnedModels(), catalog::load, loader,
                 engines::closeLater), settings.defaultModel(), rollouts::states);
 
@@ -124,9 +126,9 @@ public final class InferenceWorker implements Worker {
                 List.of(requestsTopic), processor,
                 Duration.ofMillis(500), POLLS_IN_FLIGHT, ctx.worker().retryAttempts(), ctx.worker().retryBackoff());
 
-        followerThread = DaemonThreads.named("model-follower").newThread(follower);
-        followerThread.start();
-        rolloutThread = DaemonThreads.named("rollout-follower").newThread(rollouts);
+        modelThread = DaemonThreads.named("model-follower").newThread(modelFollower);
+        modelThread.start();
+        rolloutThread = DaemonThreads.named("rollout-follower").newThread(rolloutFollower);
         rolloutThread.start();
         loopThread = new Thread(this::runLoop, "inference-loop");
         loopThread.start();
@@ -136,22 +138,39 @@ public final class InferenceWorker implements Worker {
                 settings.defaultModel() == null ? "the latest published" : settings.defaultModel());
     }
 
+    /**
+     * A group-less follower of {@code topic} whose fatal failure (a refused READ: no restart can help) stops the
+     * request loop: a worker that can no longer see model or rollout changes must not go on answering.
+     */
+    private CompactedTopicFollower follow(String topic, Duration poll, CompactedTopicFollower.Handler handler) {
+        return new CompactedTopicFollower(ctx.clients().consumer(null, true, new StringDeserializer(),
+                new ByteArrayDeserializer()), topic, poll, handler, failure -> {
+                    if (loop != null) {
+                        loop.stop();
+                    }
+                });
+    }
+
+    /** Both followers have read what was published before start, and the models it named are loaded. */
+    private boolean caughtUp(Duration wait) throws InterruptedException {
+        return store.awaitReady(wait) && rolloutFollower.awaitCaughtUp(wait);
+    }
+
+    private boolean followerFailed() {
+        return modelFollower.failed() || rolloutFollower.failed();
+    }
+
     private void runLoop() {
         boolean ran = false;
         try {
-            // Answering before the published models are loaded would turn early requests into "no-model".
-            while (!stopping && !store.awaitReady(Duration.ofMillis(200))) {
-                if (follower.failed()) {
-                    LOG.error("inference: the model follower failed before catching up; not serving");
-                    return;
-                }
+            // Answering before the published models are loaded would turn early requests into "no-model", and
+            // before the rollout states are read would serve newest versions that are not production.
+            while (!stopping && !followerFailed() && !caughtUp(Duration.ofMillis(200))) {
+                // each turn waits up to 200 ms for each follower
             }
-            // Answering before the rollout states are read would serve newest versions that are not production.
-            while (!stopping && !rollouts.awaitCaughtUp(Duration.ofMillis(200))) {
-                if (rollouts.failed()) {
-                    LOG.error("inference: the rollout follower failed before catching up; not serving");
-                    return;
-                }
+            if (followerFailed()) {
+                LOG.error("inference: a follower failed before the worker served; not serving");
+                return;
             }
             if (stopping) {
                 return;
@@ -166,10 +185,10 @@ public final class InferenceWorker implements Worker {
                 // The loop closes its clients when it runs; here it never did (its producer is made when it runs).
                 consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
             }
-            follower.stop();
-            rollouts.stop();
+            modelFollower.stop();
+            rolloutFollower.stop();
             try {
-                followerThread.join(TimeUnit.SECONDS.toMillis(10));
+                modelThread.join(TimeUnit.SECONDS.toMillis(10));
                 rolloutThread.join(TimeUnit.SECONDS.toMillis(10));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -204,7 +223,7 @@ public final class InferenceWorker implements Worker {
 
     @Override
     public boolean healthy() {
-        if (loop != null && loop.failed() || follower != null && follower.failed() || rollouts != null && rollouts.failed()) {
+        if (loop != null && loop.failed() || modelFollower != null && followerFailed()) {
             return false;
         }
         return !settings.requireModel() || store != null && store.hasModel();
@@ -230,6 +249,9 @@ public final class InferenceWorker implements Worker {
         if (loop != null && loop.failure() != null) {
             return Optional.of(loop.failure());
         }
-        return follower == null ? Optional.empty() : follower.failure();
+        if (modelFollower == null) {
+            return Optional.empty();
+        }
+        return modelFollower.failure().or(rolloutFollower::failure);
     }
 }
