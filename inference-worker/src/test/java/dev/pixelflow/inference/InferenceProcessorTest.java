@@ -132,7 +132,7 @@ class InferenceProcessorTest {
     void theRolloutRoutesByRequestIdAndTheShadowAnswersOnlyOnItsTopic() throws Exception {
         // Production is cats:2 and shadow cats:1 (both read back from the topic), canary cats:3 (the store's newest).
         RolloutState state = new RolloutState(RolloutState.SCHEMA_VERSION, "cats", RolloutRule.MANUAL, 0, 2, List.of(1),
-                3, 30, 1, null);
+                3, 30, 1, null, null);
         InferenceProcessor processor = processor(4, Map.of("cats", state));
         store.onVersion(FakeEngine.manifest("cats", 2, List.of("cat", "dog")), new byte[] {1}, 6);
         store.onVersion(FakeEngine.manifest("cats", 3, List.of("cat", "dog")), new byte[] {1}, 7);

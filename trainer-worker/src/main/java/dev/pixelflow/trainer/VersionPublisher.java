@@ -10,7 +10,6 @@ import dev.pixelflow.common.message.TrainingRequest;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.model.ModelPublisher;
 import dev.pixelflow.common.rollout.RolloutChange;
-import dev.pixelflow.common.rollout.RolloutRule;
 import dev.pixelflow.common.rollout.RolloutState;
 import dev.pixelflow.common.worker.Backoff;
 import dev.pixelflow.common.worker.ErrorKind;
@@ -161,8 +160,7 @@ final class VersionPublisher {
         if (state == null) {
             Integer newest = versions.stream().filter(v -> v.name().equals(req.model())).map(ModelVersion::version)
                     .max(Integer::compare).orElse(null);
-            state = new RolloutState(RolloutState.SCHEMA_VERSION, req.model(), RolloutRule.NEWEST, 0, newest, null, null, 0,
-                    null, null);
+            state = RolloutState.initial(req.model(), newest);
         }
         Integer production = state.production();
         ModelVersion current = production == null ? null : versions.stream()

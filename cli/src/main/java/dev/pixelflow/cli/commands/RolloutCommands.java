@@ -5,10 +5,14 @@ import dev.pixelflow.cli.rollout.ServingFigures;
 import dev.pixelflow.common.kafka.KafkaClients;
 import dev.pixelflow.common.model.ModelCatalog;
 import dev.pixelflow.common.rollout.RolloutCatalog;
+import dev.pixelflow.common.rollout.RolloutChange;
 import dev.pixelflow.common.rollout.RolloutControl;
 import dev.pixelflow.common.rollout.RolloutRule;
 import dev.pixelflow.common.rollout.RolloutState;
 import dev.pixelflow.common.topic.Topics;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -62,6 +66,27 @@ final class RolloutCommands {
                 throw new IllegalArgumentException("expected NAME:VERSION with a version >= 1, got '" + text + "'");
             }
         }
+    }
+
+    /**
+     * Every kept change of the model, oldest first: when, what, who ({@code user@host}, or the trainer instance),
+     * what changed (for a published version: the numbers the rule compared) and the operator's reason.
+     */
+    static List<String> changeLines(RolloutState s) {
+        List<String> lines = new ArrayList<>();
+        if (s.history().size() >= RolloutState.HISTORY_KEPT) {
+            lines.add("(earlier changes are not kept: the state holds the last " + (RolloutState.HISTORY_KEPT + 1) + ")");
+        }
+        for (RolloutChange c : s.changes()) {
+            lines.add(String.format(Locale.ROOT, "%-20s  %-11s  %-20s  %s%s",
+                    c.at() == null ? "-" : c.at().truncatedTo(ChronoUnit.SECONDS), c.action(), c.by() == null ? "-" : c.by(),
+                    c.detail() == null ? "" : c.detail(),
+                    c.reason() == null || c.reason().isBlank() ? "" : " (reason: " + c.reason() + ")"));
+        }
+        if (lines.isEmpty()) {
+            lines.add("(none)");
+        }
+        return lines;
     }
 
     static void printChange(CommandSpec spec, RolloutState s) {
@@ -230,10 +255,8 @@ final class RolloutCommands {
                 out.printf(Locale.ROOT, "rule        %s%s%n", s.rule().word(),
                         s.rule() == RolloutRule.BETTER ? String.format(Locale.ROOT, " (margin %.4f)", s.margin()) : "");
                 out.printf("previous    %s%n", s.previous().isEmpty() ? "(none)" : s.previous());
-                if (s.change() != null) {
-                    out.printf("last change %s by %s at %s: %s%s%n", s.change().action(), s.change().by(), s.change().at(),
-                            s.change().detail(), s.change().reason() == null ? "" : " (" + s.change().reason() + ")");
-                }
+                out.printf("%nchanges, newest last:%n");
+                changeLines(s).forEach(l -> out.printf("  %s%n", l));
             }
             ServingFigures f = ServingFigures.read(clients, topics.classifyResults.name(), topics.classifyShadow.name(),
                     name, recent);

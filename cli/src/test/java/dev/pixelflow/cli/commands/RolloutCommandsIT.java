@@ -142,8 +142,22 @@ class RolloutCommandsIT {
         assertThat(status.out().lines().filter(l -> l.startsWith("pets:2/shadow"))).singleElement().asString()
                 .contains(" 3 ", "66.7%");
 
-        Run back = models(broker, prefix, "rollback", MODEL);
+        // The history: every change, who made it and why, oldest first; refused changes are not in it.
+        List<String> changes = status.out().lines().dropWhile(l -> !l.startsWith("changes, newest last:")).skip(1)
+                .takeWhile(l -> !l.isBlank()).toList();
+        String me = dev.pixelflow.common.rollout.RolloutChange.whoAmI();
+        assertThat(changes).hasSize(3);
+        assertThat(changes.get(0)).contains("promote", me, "production pets:2 -> pets:1",
+                "(reason: v2 regressed on night photos)");
+        assertThat(changes.get(1)).contains("canary", me, "canary pets:2 at 10%");
+        assertThat(changes.get(2)).contains("shadow", me, "shadow pets:2");
+
+        Run back = models(broker, prefix, "rollback", MODEL, "--reason", "canary looked worse");
         assertThat(back.exitCode()).as(back.err()).isZero();
+        Run after = models(broker, prefix, "status", MODEL);
+        assertThat(after.out().lines().dropWhile(l -> !l.startsWith("changes, newest last:")).skip(1)
+                .takeWhile(l -> !l.isBlank()).toList()).hasSize(4).last().asString()
+                .contains("rollback", me, "production pets:1 rolled back to pets:2", "(reason: canary looked worse)");
         assertThat(rollouts.state(MODEL).production()).isEqualTo(2);
         assertThat(rollouts.state(MODEL).canary()).as("the canary was v2: it is production now").isNull();
     }

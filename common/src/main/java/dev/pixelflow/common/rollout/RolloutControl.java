@@ -68,8 +68,7 @@ public final class RolloutControl {
             // A name without a state serves its newest version: that is the production the change starts from.
             Integer newest = models.versions().stream().filter(v -> v.name().equals(model))
                     .map(v -> v.version()).max(Integer::compare).orElse(null);
-            before = new RolloutState(RolloutState.SCHEMA_VERSION, model, RolloutRule.NEWEST, 0, newest, null, null, 0,
-                    null, null);
+            before = RolloutState.initial(model, newest);
         }
         RolloutState after = transition.apply(before);
         rollouts.write(after);

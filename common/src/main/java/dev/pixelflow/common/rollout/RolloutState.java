@@ -19,14 +19,20 @@ import java.util.Locale;
  * @param canary       a version answering {@code canaryWeight} percent of the requests (by a hash of the request id)
  * @param shadow       a version that classifies production's requests too; its answers go to classify.shadow only
  * @param margin       under {@code better}: how much higher a new version's validation accuracy must be
+ * @param change       the change that made this state (null for a state nobody changed yet)
+ * @param history      the changes before {@code change}, oldest first, at most {@value #HISTORY_KEPT}: the topic is
+ *                     compacted, so the record of a model's changes must travel in its latest state (absent in
+ *                     records written before it existed: empty)
  */
 public record RolloutState(int schemaVersion, String model, RolloutRule rule, double margin, Integer production,
                            List<Integer> previous, Integer canary, int canaryWeight, Integer shadow,
-                           RolloutChange change) implements Versioned {
+                           RolloutChange change, List<RolloutChange> history) implements Versioned {
     public static final int SCHEMA_VERSION = 1;
     public static final JsonSerde<RolloutState> SERDE = new JsonSerde<>(RolloutState.class, "rollout state", SCHEMA_VERSION);
     /** Rollback depth kept; older production versions are still promotable by number. */
     static final int PREVIOUS_KEPT = 20;
+    /** Changes kept before the current one: a few hundred bytes each, so a state stays well under 100 KB. */
+    public static final int HISTORY_KEPT = 100;
 
     public RolloutState {
         if (model == null || model.isBlank() || model.contains(":")) {
@@ -46,11 +52,31 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
         if (canary == null) {
             canaryWeight = 0;
         }
+        history = history == null ? List.of() : List.copyOf(history);
+        if (history.size() > HISTORY_KEPT) {
+            history = history.subList(history.size() - HISTORY_KEPT, history.size());
+        }
     }
 
     /** A name that never had a rollout record behaves as this: newest version in production, nothing else. */
     public static RolloutState initial(String model) {
-        return new RolloutState(SCHEMA_VERSION, model, RolloutRule.NEWEST, 0, null, List.of(), null, 0, null, null);
+        return initial(model, null);
+    }
+
+    /** {@link #initial(String)} with the name's newest published version (null: none) as production. */
+    public static RolloutState initial(String model, Integer newest) {
+        return new RolloutState(SCHEMA_VERSION, model, RolloutRule.NEWEST, 0, newest, List.of(), null, 0, null, null,
+                List.of());
+    }
+
+    /** Every change of this model that is kept, oldest first: the history, then the change that made this state. */
+    public List<RolloutChange> changes() {
+        if (change == null) {
+            return history;
+        }
+        List<RolloutChange> all = new ArrayList<>(history);
+        all.add(change);
+        return List.copyOf(all);
     }
 
     public RolloutState promote(int version, RolloutChange change) {
@@ -65,7 +91,7 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
         Integer keepShadow = shadow != null && shadow == version ? null : shadow;
         return new RolloutState(SCHEMA_VERSION, model, rule, margin, version, prev, keepCanary,
                 keepCanary == null ? 0 : canaryWeight, keepShadow,
-                change.withDetail("production " + ref(production) + " -> " + model + ":" + version));
+                change.withDetail("production " + ref(production) + " -> " + model + ":" + version), changes());
     }
 
     public RolloutState rollback(RolloutChange change) {
@@ -79,7 +105,7 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
         Integer keepShadow = shadow != null && shadow == back ? null : shadow;
         return new RolloutState(SCHEMA_VERSION, model, rule, margin, back, prev, keepCanary,
                 keepCanary == null ? 0 : canaryWeight, keepShadow,
-                change.withDetail("production " + ref(production) + " rolled back to " + model + ":" + back));
+                change.withDetail("production " + ref(production) + " rolled back to " + model + ":" + back), changes());
     }
 
     public RolloutState withCanary(int version, int weight, RolloutChange change) {
@@ -91,7 +117,7 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
             throw new IllegalArgumentException(model + ":" + version + " is production; a canary must be another version");
         }
         return new RolloutState(SCHEMA_VERSION, model, rule, margin, production, previous, version, weight, shadow,
-                change.withDetail("canary " + model + ":" + version + " at " + weight + "%"));
+                change.withDetail("canary " + model + ":" + version + " at " + weight + "%"), changes());
     }
 
     public RolloutState withoutCanary(RolloutChange change) {
@@ -99,7 +125,7 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
             throw new IllegalArgumentException(model + " has no canary to stop");
         }
         return new RolloutState(SCHEMA_VERSION, model, rule, margin, production, previous, null, 0, shadow,
-                change.withDetail("canary " + ref(canary) + " stopped"));
+                change.withDetail("canary " + ref(canary) + " stopped"), changes());
     }
 
     public RolloutState withShadow(int version, RolloutChange change) {
@@ -108,7 +134,7 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
             throw new IllegalArgumentException(model + ":" + version + " is production; a shadow must be another version");
         }
         return new RolloutState(SCHEMA_VERSION, model, rule, margin, production, previous, canary, canaryWeight, version,
-                change.withDetail("shadow " + model + ":" + version));
+                change.withDetail("shadow " + model + ":" + version), changes());
     }
 
     public RolloutState withoutShadow(RolloutChange change) {
@@ -116,7 +142,7 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
             throw new IllegalArgumentException(model + " has no shadow to stop");
         }
         return new RolloutState(SCHEMA_VERSION, model, rule, margin, production, previous, canary, canaryWeight, null,
-                change.withDetail("shadow " + ref(shadow) + " stopped"));
+                change.withDetail("shadow " + ref(shadow) + " stopped"), changes());
     }
 
     public RolloutState withRule(RolloutRule newRule, double newMargin, RolloutChange change) {
@@ -125,7 +151,8 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
         }
         return new RolloutState(SCHEMA_VERSION, model, newRule, newMargin, production, previous, canary, canaryWeight,
                 shadow, change.withDetail("rule " + newRule.word()
-                        + (newRule == RolloutRule.BETTER ? String.format(Locale.ROOT, " (margin %.4f)", newMargin) : "")));
+                        + (newRule == RolloutRule.BETTER ? String.format(Locale.ROOT, " (margin %.4f)", newMargin) : "")),
+                changes());
     }
 
     /**
@@ -173,7 +200,7 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
                 + (Double.isNaN(acc) ? "n/a" : String.format(Locale.ROOT, "%.4f", acc)) + "); " + verdict);
         if (!promote) {
             return new RolloutState(SCHEMA_VERSION, model, rule, margin, production, previous, canary, canaryWeight, shadow,
-                    decided);
+                    decided, changes());
         }
         return promote(published.version(), decided).withChange(decided);
     }
@@ -183,8 +210,10 @@ public record RolloutState(int schemaVersion, String model, RolloutRule rule, do
         return production != null && production == version;
     }
 
+    /** The same state made by another change (replaces {@code change}; the history is already this state's). */
     private RolloutState withChange(RolloutChange c) {
-        return new RolloutState(SCHEMA_VERSION, model, rule, margin, production, previous, canary, canaryWeight, shadow, c);
+        return new RolloutState(SCHEMA_VERSION, model, rule, margin, production, previous, canary, canaryWeight, shadow, c,
+                history);
     }
 
     /**

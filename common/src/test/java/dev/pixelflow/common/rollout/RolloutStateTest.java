@@ -94,11 +94,54 @@ class RolloutStateTest {
     }
 
     @Test
+    void everyChangeIsKeptInTheStateOldestFirst() {
+        RolloutChange canary = new RolloutChange("canary", "ann@ops", Instant.ofEpochSecond(10), "try v2", null);
+        RolloutChange published = new RolloutChange("published", "trainer-1", Instant.ofEpochSecond(20), "job j3", null);
+        RolloutChange rollback = new RolloutChange("rollback", "bob@ops", Instant.ofEpochSecond(30), "p99 doubled", null);
+        RolloutState s = production(1).withCanary(2, 10, canary)
+                .onPublished(version(3, 0.95), version(1, 0.80), false, published)
+                .rollback(rollback);
+        assertThat(s.changes()).extracting(RolloutChange::action)
+                .containsExactly("test", "canary", "published", "rollback");
+        assertThat(s.changes()).extracting(RolloutChange::by).containsExactly("tester@host", "ann@ops", "trainer-1", "bob@ops");
+        assertThat(s.changes()).extracting(RolloutChange::detail).containsExactly("production (none) -> cats:1",
+                "canary cats:2 at 10%", "cats:3 published (val accuracy 0.9500); rule newest: promoted over cats:1",
+                "production cats:3 rolled back to cats:1");
+        assertThat(s.history()).hasSize(3).last().isEqualTo(s.changes().get(2));
+        assertThat(s.change()).isSameAs(s.changes().get(3));
+        assertThat(RolloutState.initial("cats").changes()).isEmpty();
+    }
+
+    @Test
+    void theHistoryKeepsTheLatestChangesOnly() {
+        RolloutState s = production(1);
+        for (int i = 0; i < RolloutState.HISTORY_KEPT + 5; i++) {
+            s = s.withRule(RolloutRule.BETTER, i / 1000.0, new RolloutChange("rule", "op@host", Instant.ofEpochSecond(i),
+                    null, null));
+        }
+        assertThat(s.history()).hasSize(RolloutState.HISTORY_KEPT);
+        assertThat(s.changes()).hasSize(RolloutState.HISTORY_KEPT + 1);
+        assertThat(s.changes().get(s.changes().size() - 1).detail()).isEqualTo("rule better (margin 0.1040)");
+        assertThat(s.history().get(0).at()).as("the oldest kept").isEqualTo(Instant.ofEpochSecond(4));
+    }
+
+    @Test
+    void aStateWrittenBeforeTheHistoryExistedReadsWithAnEmptyOne() {
+        String old = "{\"schemaVersion\":1,\"model\":\"cats\",\"rule\":\"newest\",\"margin\":0.0,\"production\":2,"
+                + "\"previous\":[1],\"canaryWeight\":0,\"change\":{\"action\":\"promote\",\"by\":\"a@b\","
+                + "\"at\":\"2026-12-01T10:00:00Z\",\"detail\":\"production cats:1 -> cats:2\"}}";
+        RolloutState s = RolloutState.SERDE.deserialize("t", old.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(s.history()).isEmpty();
+        assertThat(s.changes()).extracting(RolloutChange::detail).containsExactly("production cats:1 -> cats:2");
+    }
+
+    @Test
     void roundTripsThroughJson() {
         RolloutState s = production(1).withCanary(2, 10, BY_TEST).withRule(RolloutRule.BETTER, 0.02, BY_TEST);
         assertThat(RolloutState.SERDE.deserialize("t", RolloutState.SERDE.serialize("t", s))).isEqualTo(s);
         assertThat(new String(RolloutState.SERDE.serialize("t", s), java.nio.charset.StandardCharsets.UTF_8))
-                .contains("\"rule\":\"better\"", "\"canaryWeight\":10");
+                .contains("\"rule\":\"better\"", "\"canaryWeight\":10", "\"history\":[{\"action\":\"test\"")
+                .doesNotContain("\"changes\"");
         assertThatThrownBy(() -> RolloutRule.parse("best")).hasMessageContaining("newest, better, manual");
     }
 
