@@ -12,6 +12,9 @@ import dev.pixelflow.common.image.PreprocessFingerprint;
 import dev.pixelflow.common.message.ContentHash;
 import dev.pixelflow.common.message.ModelVersion;
 import dev.pixelflow.common.model.ModelPublisher;
+import dev.pixelflow.common.rollout.RolloutCatalog;
+import dev.pixelflow.common.rollout.RolloutChange;
+import dev.pixelflow.common.rollout.RolloutState;
 import dev.pixelflow.common.topic.Topics;
 import dev.pixelflow.common.worker.WorkerContext;
 import dev.pixelflow.inference.InferenceSettings;
@@ -39,23 +42,51 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * and a bare engine both loaded in this process, so both see the same machine: on this shared 2-core VM the speed
  * of identical engine calls drifts by up to 30% within minutes, and a bare figure taken minutes away from its
  * pipeline figure made the ratio a matter of luck.
+ *
+ * <p>At batch {@value #SHADOW_BATCH} it also measures what a shadow version costs: the same closed loop with and
+ * without one, in alternating slices, switched by rollout records.
  */
 final class InferBench implements Bench {
     static final ImageShape SHAPE = new ImageShape(150, 150, 3);
     static final int[] BATCH_SIZES = {1, 8, 32};
     static final int HEADLINE_BATCH = 32;
+    /** The batch size the cost of a shadow is measured at: the headline one (the run is long enough already). */
+    static final int SHADOW_BATCH = HEADLINE_BATCH;
     static final double GOAL = 0.90;
     private static final List<String> CLASSES = List.of("cat", "dog");
     private static final String MODEL = "bench-pets";
     private static final Duration MAX_PIPELINE_WARMUP = Duration.ofSeconds(90);
+    private static final Duration SHADOW_SWITCH_TIMEOUT = Duration.ofSeconds(60);
 
     /** One bare slice: images through output() in a time, and the process CPU it took. */
     private record BareSlice(long images, double seconds, double cpuSeconds) {
     }
 
+    /**
+     * The same closed-loop load with and without a shadow version of the model, in alternating slices (empty when not
+     * measured at this batch size).
+     */
+    private record ShadowCost(List<LoadClient.Result> none, List<LoadClient.Result> shadow, long shadowAnswers) {
+        static final ShadowCost NONE = new ShadowCost(List.of(), List.of(), 0);
+
+        static double rate(List<LoadClient.Result> slices) {
+            return slices.stream().mapToLong(LoadClient.Result::answered).sum()
+                    / slices.stream().mapToDouble(LoadClient.Result::seconds).sum();
+        }
+
+        static double cpuMs(List<LoadClient.Result> slices) {
+            return slices.stream().mapToDouble(LoadClient.Result::cpuSeconds).sum() * 1000
+                    / slices.stream().mapToLong(LoadClient.Result::answered).sum();
+        }
+
+        static double[] latencies(List<LoadClient.Result> slices) {
+            return slices.stream().flatMapToDouble(r -> java.util.Arrays.stream(r.latencyMs())).toArray();
+        }
+    }
+
     /** Everything measured at one engine batch size. */
     private record Measured(List<BareSlice> bare, List<LoadClient.Result> pipeline, LoadClient.Result paced,
-                            double meanEngineBatch) {
+                            double meanEngineBatch, ShadowCost shadowCost) {
         double bareRate() {
             return bare.stream().mapToLong(BareSlice::images).sum() / bare.stream().mapToDouble(BareSlice::seconds).sum();
         }
@@ -148,6 +179,12 @@ final class InferBench implements Bench {
             report.figure("infer.paced.b" + b + ".rate", m.paced().perSecond(), "requests/s", 1);
             report.figure("infer.paced.b" + b + ".p50", Percentiles.of(m.paced().latencyMs(), 50), "ms", 1);
             report.figure("infer.paced.b" + b + ".p99", Percentiles.of(m.paced().latencyMs(), 99), "ms", 1);
+            ShadowCost sc = m.shadowCost();
+            if (!sc.shadow().isEmpty()) {
+                shadowFigures(report, "infer.shadow_cost.b" + b + ".none", sc.none());
+                shadowFigures(report, "infer.shadow_cost.b" + b + ".shadow", sc.shadow());
+                report.figure("infer.shadow_cost.b" + b + ".shadow_answers", sc.shadowAnswers(), "answers", 0);
+            }
         }
         report.note("per batch size " + rounds + " rounds, each a " + slice + " bare slice of engine.output() and a " + slice
                 + " pipeline slice, in the order bare-pipeline, pipeline-bare, ... (after " + jit
@@ -159,6 +196,14 @@ final class InferBench implements Bench {
                 + " one round alone");
         report.note("infer pipeline CPU by thread group in the last pipeline slice at batch " + HEADLINE_BATCH
                 + " (worker and client in one process): " + threads);
+        report.note("shadow cost at batch " + SHADOW_BATCH + ": the same closed loop (" + rounds + " rounds, each a " + slice
+                + " slice without and one with a shadow version, in the order none-shadow, shadow-none, ...) after the"
+                + " paced run; the shadow is version 1 of the same network beside production version 2, switched with a"
+                + " models.rollout record, and each slice starts once the worker has applied the switch (shadow answers"
+                + " counted, or no longer counted, on its metrics)");
+        ShadowCost sc = measured.get(SHADOW_BATCH).shadowCost();
+        report.ratio("infer shadow/none (batch " + SHADOW_BATCH + ")", ShadowCost.rate(sc.shadow()) / ShadowCost.rate(sc.none()),
+                null);
         for (int b : BATCH_SIZES) {
             if (b != HEADLINE_BATCH) {
                 report.ratio("infer pipeline/bare (batch " + b + ")", measured.get(b).pipelineRate() / measured.get(b).bareRate(),
@@ -168,6 +213,13 @@ final class InferBench implements Bench {
         Measured headline = measured.get(HEADLINE_BATCH);
         report.ratio("infer pipeline/bare (batch " + HEADLINE_BATCH + ")", headline.pipelineRate() / headline.bareRate(), GOAL);
         return report;
+    }
+
+    private static void shadowFigures(Report report, String name, List<LoadClient.Result> slices) {
+        report.figure(name, ShadowCost.rate(slices), "requests/s", 1);
+        report.figure(name + ".p50", Percentiles.of(ShadowCost.latencies(slices), 50), "ms", 1);
+        report.figure(name + ".p99", Percentiles.of(ShadowCost.latencies(slices), 99), "ms", 1);
+        report.figure(name + ".cpu", ShadowCost.cpuMs(slices), "ms/request");
     }
 
     /**
@@ -190,7 +242,11 @@ final class InferBench implements Bench {
         float[][] batches = batches(bare, pixels, batch);
         String prefix = "bench-infer-b" + batch + ".";
         Topics topics = kafka.topics(prefix);
-        publish(kafka, topics, artifact);
+        publish(kafka, topics, artifact, 1);
+        if (batch == SHADOW_BATCH) {
+            // The same network again as version 2: production (the newest, as before), with version 1 to shadow it.
+            publish(kafka, topics, artifact, 2);
+        }
         Map<String, String> env = kafka.env(prefix, "inference", "PIXELFLOW_BATCH_SIZE", Integer.toString(batch),
                 "PIXELFLOW_INFERENCE_GROUP", prefix + "inference");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -240,11 +296,76 @@ final class InferBench implements Bench {
                 Progress.say("infer paced: batch %d at %.1f requests/s: p50 %.0f ms, p99 %.0f ms (%d of %d answered)", batch,
                         rate, Percentiles.of(half.latencyMs(), 50), Percentiles.of(half.latencyMs(), 99), half.answered(),
                         half.sent());
-                return new Measured(bareSlices, pipeSlices, half, meanBatch);
+                ShadowCost shadowCost = batch != SHADOW_BATCH ? ShadowCost.NONE
+                        : shadowCost(kafka, topics, client, registry, window, fill, slice, rounds);
+                return new Measured(bareSlices, pipeSlices, half, meanBatch, shadowCost);
             }
         } finally {
             worker.stop();
         }
+    }
+
+    /**
+     * The same closed loop without and with a shadow of the model, alternating (none-shadow, shadow-none, ...) so that
+     * both see the same machine. The shadow is switched by a rollout record, as {@code models shadow} writes it.
+     */
+    private static ShadowCost shadowCost(LocalKafka kafka, Topics topics, LoadClient client, SimpleMeterRegistry registry,
+                                         int window, Duration fill, Duration slice, int rounds) {
+        RolloutCatalog rollouts = new RolloutCatalog(kafka.clients(), topics.modelsRollout.name());
+        RolloutState shadowed = RolloutState.initial(MODEL, 2).withShadow(1, RolloutChange.now("shadow", "bench infer", null));
+        RolloutState plain = shadowed.withoutShadow(RolloutChange.now("shadow-stop", "bench infer", null));
+        List<LoadClient.Result> without = new ArrayList<>();
+        List<LoadClient.Result> with = new ArrayList<>();
+        long shadowAnswers = 0;
+        // The first switch also loads version 1 into the worker: not measured.
+        switchShadow(rollouts, shadowed, client, registry, window);
+        client.closedLoop(window, fill, Duration.ZERO, () -> -1, () -> -1);
+        for (int r = 0; r < rounds; r++) {
+            for (boolean on : r % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+                switchShadow(rollouts, on ? shadowed : plain, client, registry, window);
+                double before = shadowAnswers(registry);
+                LoadClient.Result p = client.closedLoop(window, fill, slice,
+                        () -> Cpu.processNanos() + Math.max(0, kafka.brokerCpuNanos()), kafka::brokerCpuNanos);
+                long answers = Math.round(shadowAnswers(registry) - before);
+                (on ? with : without).add(p);
+                if (on) {
+                    shadowAnswers += answers; // over the fill and the slice: that the shadow ran, not a rate
+                }
+                Progress.say("infer shadow cost: batch %d, round %d/%d, %s: %.1f requests/s (p50 %.0f ms, %d errors, %d shadow"
+                                + " answers)", SHADOW_BATCH, r + 1, rounds, on ? "with a shadow" : "no shadow", p.perSecond(),
+                        Percentiles.of(p.latencyMs(), 50), p.errors(), answers);
+            }
+        }
+        return new ShadowCost(without, with, shadowAnswers);
+    }
+
+    /**
+     * Writes {@code state} and runs the load unmeasured until the worker has applied it: shadow answers are counted
+     * (shadow on) or no longer counted (off) over a whole step. A change applies between batches within a poll of the
+     * rollout topic; the first one with a shadow also loads it.
+     */
+    private static void switchShadow(RolloutCatalog rollouts, RolloutState state, LoadClient client,
+                                     SimpleMeterRegistry registry, int window) {
+        rollouts.write(state);
+        boolean on = state.shadow() != null;
+        long t0 = System.nanoTime();
+        while (true) {
+            double before = shadowAnswers(registry);
+            client.closedLoop(window, Duration.ofSeconds(1), Duration.ZERO, () -> -1, () -> -1);
+            if (shadowAnswers(registry) > before == on) {
+                return;
+            }
+            if (System.nanoTime() - t0 > SHADOW_SWITCH_TIMEOUT.toNanos()) {
+                throw new IllegalStateException("the inference worker did not " + (on ? "start" : "stop") + " its shadow within "
+                        + SHADOW_SWITCH_TIMEOUT.toSeconds() + " s of the rollout record; see its log above");
+            }
+        }
+    }
+
+    /** Shadow answers the worker has sent so far (its {@code pixelflow_inference_routed{route=shadow}} counters). */
+    private static double shadowAnswers(SimpleMeterRegistry registry) {
+        return registry.find("pixelflow_inference_routed").tag("route", "shadow").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     /**
@@ -325,13 +446,13 @@ final class InferBench implements Bench {
         }
     }
 
-    /** Publishes version 1 of the model in one transaction, as the trainer does. */
-    private static void publish(LocalKafka kafka, Topics topics, byte[] artifact) {
-        ModelVersion manifest = new ModelVersion(ModelVersion.SCHEMA_VERSION, MODEL, 1, Instant.now(), "bench", "samediff",
+    /** Publishes a version of the model in one transaction, as the trainer does. */
+    private static void publish(LocalKafka kafka, Topics topics, byte[] artifact, int version) {
+        ModelVersion manifest = new ModelVersion(ModelVersion.SCHEMA_VERSION, MODEL, version, Instant.now(), "bench", "samediff",
                 "{}", Map.of(), 0, List.of(), CLASSES, SHAPE, ImagePreprocessor.fingerprint(SHAPE), ContentHash.sha256Hex(artifact),
                 artifact.length, ModelPublisher.chunkCount(artifact.length));
         try (KafkaProducer<String, byte[]> producer = kafka.clients().transactionalProducer(
-                "pixelflow-bench-publisher-" + topics.prefix(), new StringSerializer(), new ByteArraySerializer())) {
+                "pixelflow-bench-publisher-" + topics.prefix() + version, new StringSerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             ModelPublisher.send(producer, topics.models.name(), manifest, artifact);
