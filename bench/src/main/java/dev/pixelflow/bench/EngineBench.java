@@ -4,6 +4,7 @@ import dev.pixelflow.engine.ClassifierEngine;
 import dev.pixelflow.engine.Engines;
 import dev.pixelflow.common.network.NetworkSpec;
 import dev.pixelflow.common.network.OptimizerSpec;
+import dev.pixelflow.common.network.Recipe;
 import dev.pixelflow.common.image.ImageShape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,16 +15,21 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * The reference network (small-vgg, batch 32) on three implementations, train and infer, at 64x64x3 and
- * 150x150x3: DL4J's MultiLayerNetwork ("before"), our SameDiff engine on oneDNN ("after", the engine the workers
- * use) and PyTorch, in alternating runs (the order rotates every round) so that a change in the machine's load
- * hits all three alike.
+ * Two networks on the implementations that can run them, train and infer, at 64x64x3 and 150x150x3, batch 32:
+ * the reference network (small-vgg with RMSprop) on DL4J's MultiLayerNetwork ("before"), our SameDiff engine on
+ * oneDNN ("after", the engine the workers use) and PyTorch; and the residual preset of the photo recipes
+ * (resnet-small with the recipes' SGD, weight decay and label smoothing; batch norm and residual adds included) on
+ * our engine and PyTorch. Runs alternate (the order rotates every round) so that a change in the machine's load hits
+ * all implementations alike.
  */
 final class EngineBench implements Bench {
     static final List<ImageShape> SHAPES = List.of(new ImageShape(64, 64, 3), new ImageShape(150, 150, 3));
     static final List<String> OPS = List.of("train", "infer");
     static final int BATCH = 32;
     static final int TORCH_THREADS = 2;
+    static final String REFERENCE = "small-vgg";
+    /** The networks measured, the reference first; only the reference also runs on MultiLayerNetwork. */
+    static final List<String> NETWORKS = List.of(REFERENCE, "resnet-small");
 
     /** One implementation of the reference network at one input shape. */
     private interface Runner extends AutoCloseable {
@@ -44,29 +50,9 @@ final class EngineBench implements Bench {
         report.note(torch.map(TorchProcess::description).orElse("PyTorch not available: its columns are missing"));
         Map<String, List<Double>> runs = new LinkedHashMap<>();
         try {
-            for (ImageShape shape : SHAPES) {
-                double minSeconds = minSeconds(shape, quick);
-                List<Runner> runners = new ArrayList<>();
-                try {
-                    runners.add(new MlnRunner(shape));
-                    runners.add(new Dl4jRunner(shape));
-                    torch.ifPresent(t -> runners.add(new TorchRunner(t, shape)));
-                    Progress.say("engine: %s, batch %d, %d rounds of %s, at least %.0f s per run", shape, BATCH, rounds,
-                            runners.stream().map(Runner::name).toList(), minSeconds);
-                    for (int round = 0; round < rounds; round++) {
-                        for (String op : OPS) {
-                            for (int k = 0; k < runners.size(); k++) {
-                                Runner r = runners.get((k + round) % runners.size());
-                                // One untimed step the first time (graph, kernels, caches); later rounds reuse them,
-                                // and a warm-up step of MultiLayerNetwork at 150x150 costs 15 s on 2 busy cores.
-                                double rate = r.run(op, round == 0 ? 1 : 0, minSeconds);
-                                runs.computeIfAbsent(key(r.name(), op, shape), x -> new ArrayList<>()).add(rate);
-                                Progress.say("engine: round %d %s %s %s: %.1f images/s", round + 1, r.name(), op, shape, rate);
-                            }
-                        }
-                    }
-                } finally {
-                    runners.forEach(Runner::close);
+            for (String network : NETWORKS) {
+                for (ImageShape shape : SHAPES) {
+                    measure(network, shape, torch, rounds, minSeconds(shape, quick), runs);
                 }
             }
         } finally {
@@ -77,13 +63,44 @@ final class EngineBench implements Bench {
         return report;
     }
 
+    /** Alternating runs of every implementation of one network at one shape, added to {@code runs}. */
+    private static void measure(String network, ImageShape shape, Optional<TorchProcess> torch, int rounds,
+                                double minSeconds, Map<String, List<Double>> runs) throws Exception {
+        List<Runner> runners = new ArrayList<>();
+        try {
+            if (network.equals(REFERENCE)) {
+                runners.add(new MlnRunner(shape));
+            }
+            runners.add(new Dl4jRunner(network, shape));
+            torch.ifPresent(t -> runners.add(new TorchRunner(t, network, shape)));
+            Progress.say("engine: %s %s, batch %d, %d rounds of %s, at least %.0f s per run", network, shape, BATCH,
+                    rounds, runners.stream().map(Runner::name).toList(), minSeconds);
+            for (int round = 0; round < rounds; round++) {
+                for (String op : OPS) {
+                    for (int k = 0; k < runners.size(); k++) {
+                        Runner r = runners.get((k + round) % runners.size());
+                        // One untimed step the first time (graph, kernels, caches); later rounds reuse them,
+                        // and a warm-up step of MultiLayerNetwork at 150x150 costs 15 s on 2 busy cores.
+                        double rate = r.run(op, round == 0 ? 1 : 0, minSeconds);
+                        runs.computeIfAbsent(key(network, r.name(), op, shape), x -> new ArrayList<>()).add(rate);
+                        Progress.say("engine: round %d %s %s %s %s: %.1f images/s", round + 1, network, r.name(), op,
+                                shape, rate);
+                    }
+                }
+            }
+        } finally {
+            runners.forEach(Runner::close);
+        }
+    }
+
     private static double minSeconds(ImageShape shape, boolean quick) {
         boolean large = shape.height() > 100;
         return quick ? (large ? 3 : 2) : (large ? 10 : 6);
     }
 
-    static String key(String system, String op, ImageShape shape) {
-        return system + "." + op + "." + shape;
+    /** The reference network's figures keep their names from before other networks were measured. */
+    static String key(String network, String system, String op, ImageShape shape) {
+        return (network.equals(REFERENCE) ? "" : network + ".") + system + "." + op + "." + shape;
     }
 
     private static double mean(Map<String, List<Double>> runs, String key) {
@@ -92,52 +109,61 @@ final class EngineBench implements Bench {
     }
 
     private static void fill(Report report, Map<String, List<Double>> runs, boolean withTorch, int rounds) {
-        for (ImageShape shape : SHAPES) {
-            for (String op : OPS) {
-                for (String system : List.of("mln", "dl4j", "torch")) {
-                    String key = key(system, op, shape);
-                    if (runs.containsKey(key)) {
-                        report.figure("engine." + key, mean(runs, key), "images/s", 1);
+        for (String network : NETWORKS) {
+            for (ImageShape shape : SHAPES) {
+                for (String op : OPS) {
+                    for (String system : List.of("mln", "dl4j", "torch")) {
+                        String key = key(network, system, op, shape);
+                        if (runs.containsKey(key)) {
+                            report.figure("engine." + key, mean(runs, key), "images/s", 1);
+                        }
                     }
                 }
             }
         }
         report.note("mln = DL4J MultiLayerNetwork (before), dl4j = pixelflow's SameDiff engine on oneDNN (after), torch ="
-                + " PyTorch; batch " + BATCH + ", mean of " + rounds + " alternating runs each, random inputs");
+                + " PyTorch; batch " + BATCH + ", mean of " + rounds + " alternating runs each, random inputs; "
+                + REFERENCE + " with RMSprop 1e-4, resnet-small with the photo recipes' SGD (Nesterov, weight decay 5e-4,"
+                + " label smoothing 0.1), PyTorch's resnet-small in channels-last memory (its faster layout here)");
         for (ImageShape shape : SHAPES) {
             for (String op : OPS) {
                 report.ratio("engine dl4j/mln " + op + " " + shape,
-                        mean(runs, key("dl4j", op, shape)) / mean(runs, key("mln", op, shape)), null);
+                        mean(runs, key(REFERENCE, "dl4j", op, shape)) / mean(runs, key(REFERENCE, "mln", op, shape)), null);
             }
         }
         if (withTorch) {
-            for (ImageShape shape : SHAPES) {
-                for (String op : OPS) {
-                    if (shape.equals(SHAPES.get(SHAPES.size() - 1)) && op.equals("train")) {
-                        continue; // the headline goes last
+            ImageShape large = SHAPES.get(SHAPES.size() - 1);
+            for (String network : NETWORKS) {
+                String prefix = network.equals(REFERENCE) ? "engine" : "engine " + network;
+                for (ImageShape shape : SHAPES) {
+                    for (String op : OPS) {
+                        if (network.equals(REFERENCE) && shape.equals(large) && op.equals("train")) {
+                            continue; // the headline goes last
+                        }
+                        report.ratio(prefix + " dl4j/torch " + op + " " + shape, mean(runs, key(network, "dl4j", op, shape))
+                                / mean(runs, key(network, "torch", op, shape)), null);
                     }
-                    report.ratio("engine dl4j/torch " + op + " " + shape,
-                            mean(runs, key("dl4j", op, shape)) / mean(runs, key("torch", op, shape)), null);
                 }
             }
-            ImageShape large = SHAPES.get(SHAPES.size() - 1);
-            report.ratio("engine dl4j/torch train " + large,
-                    mean(runs, key("dl4j", "train", large)) / mean(runs, key("torch", "train", large)), null);
+            report.ratio("engine dl4j/torch train " + large, mean(runs, key(REFERENCE, "dl4j", "train", large))
+                    / mean(runs, key(REFERENCE, "torch", "train", large)), null);
         }
     }
 
-    /** Before (MultiLayerNetwork) / after (SameDiff) / PyTorch, one line per shape and operation. */
+    /** Before (MultiLayerNetwork) / after (SameDiff) / PyTorch, one line per network, shape and operation. */
     static String table(Map<String, List<Double>> runs) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %-10s %-6s %14s %14s %10s %9s %10s%n",
-                "shape", "op", "mln (before)", "dl4j (after)", "torch", "dl4j/mln", "dl4j/torch"));
-        for (ImageShape shape : SHAPES) {
-            for (String op : OPS) {
-                double mln = mean(runs, key("mln", op, shape));
-                double dl4j = mean(runs, key("dl4j", op, shape));
-                double torch = mean(runs, key("torch", op, shape));
-                sb.append(String.format(Locale.ROOT, "  %-10s %-6s %14s %14s %10s %9s %10s%n", shape, op,
-                        Report.format(mln, 1), Report.format(dl4j, 1), Report.format(torch, 1),
-                        Report.format(dl4j / mln, 2), Report.format(dl4j / torch, 2)));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %-13s %-10s %-6s %14s %14s %10s %9s %10s%n",
+                "network", "shape", "op", "mln (before)", "dl4j (after)", "torch", "dl4j/mln", "dl4j/torch"));
+        for (String network : NETWORKS) {
+            for (ImageShape shape : SHAPES) {
+                for (String op : OPS) {
+                    double mln = mean(runs, key(network, "mln", op, shape));
+                    double dl4j = mean(runs, key(network, "dl4j", op, shape));
+                    double torch = mean(runs, key(network, "torch", op, shape));
+                    sb.append(String.format(Locale.ROOT, "  %-13s %-10s %-6s %14s %14s %10s %9s %10s%n", network, shape,
+                            op, Report.format(mln, 1), Report.format(dl4j, 1), Report.format(torch, 1),
+                            Report.format(dl4j / mln, 2), Report.format(dl4j / torch, 2)));
+                }
             }
         }
         return sb.toString();
@@ -149,8 +175,11 @@ final class EngineBench implements Bench {
         private final float[][] x = new float[4][];
         private final int[][] y = new int[4][BATCH];
 
-        Dl4jRunner(ImageShape shape) {
-            engine = Engines.create(NetworkSpec.preset("small-vgg", shape, 2), OptimizerSpec.defaults());
+        Dl4jRunner(String network, ImageShape shape) {
+            // The reference trains with the tutorial's RMSprop, the residual preset with its recipes' optimizer.
+            OptimizerSpec optimizer = network.equals(REFERENCE) ? OptimizerSpec.defaults()
+                    : Recipe.named("photos-1h").optimizer();
+            engine = Engines.create(NetworkSpec.preset(network, shape, 2), optimizer);
             SplittableRandom rng = new SplittableRandom(42);
             for (int i = 0; i < x.length; i++) {
                 x[i] = new float[BATCH * shape.length()];
@@ -206,10 +235,12 @@ final class EngineBench implements Bench {
 
     private static final class TorchRunner implements Runner {
         private final TorchProcess torch;
+        private final String network;
         private final ImageShape shape;
 
-        TorchRunner(TorchProcess torch, ImageShape shape) {
+        TorchRunner(TorchProcess torch, String network, ImageShape shape) {
             this.torch = torch;
+            this.network = network;
             this.shape = shape;
         }
 
@@ -220,7 +251,7 @@ final class EngineBench implements Bench {
 
         @Override
         public double run(String op, int warmup, double minSeconds) throws Exception {
-            return torch.run(op, shape, BATCH, warmup, 1, minSeconds);
+            return torch.run(network, op, shape, BATCH, warmup, 1, minSeconds);
         }
 
         @Override

@@ -98,11 +98,13 @@ final class TorchProcess implements AutoCloseable {
     }
 
     /**
-     * Runs {@code warmup} untimed steps of {@code op} (train|infer), then timed steps until at least {@code minBatches}
-     * steps and {@code minSeconds}; returns images/s.
+     * Runs {@code warmup} untimed steps of {@code op} (train|infer) of {@code network} (a preset name the script
+     * knows), then timed steps until at least {@code minBatches} steps and {@code minSeconds}; returns images/s.
      */
-    double run(String op, ImageShape shape, int batch, int warmup, int minBatches, double minSeconds) throws IOException {
+    double run(String network, String op, ImageShape shape, int batch, int warmup, int minBatches, double minSeconds)
+            throws IOException {
         Map<String, Object> cmd = new LinkedHashMap<>();
+        cmd.put("net", network);
         cmd.put("op", op);
         cmd.put("h", shape.height());
         cmd.put("w", shape.width());
@@ -115,11 +117,12 @@ final class TorchProcess implements AutoCloseable {
         in.flush();
         String line = out.readLine();
         if (line == null) {
-            throw new IOException("the PyTorch process exited during " + op + " at " + shape);
+            throw new IOException("the PyTorch process exited during " + network + " " + op + " at " + shape);
         }
         JsonNode answer = JSON.readTree(line);
         if (answer.has("error")) {
-            throw new IOException("PyTorch " + op + " at " + shape + " failed: " + answer.get("error").asText());
+            throw new IOException("PyTorch " + network + " " + op + " at " + shape + " failed: "
+                    + answer.get("error").asText());
         }
         return answer.path("images_per_s").asDouble(Double.NaN);
     }
