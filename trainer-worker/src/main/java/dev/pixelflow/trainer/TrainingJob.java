@@ -148,6 +148,7 @@ final class TrainingJob {
         } catch (IllegalArgumentException e) {
             throw new JobFailedException("invalid network: " + e.getMessage(), e);
         }
+        NetworkFit.check(spec, request.batchSize(), Engines.nativeMemoryLimit());
         return Engines.create(spec, request.optimizer());
     }
 

@@ -139,6 +139,35 @@ public record NetworkSpec(ImageShape input, int classes, List<LayerSpec> layers,
         return walk(input, classes, layers, null);
     }
 
+    /**
+     * A generous estimate of the native memory one training step at {@code batchSize} holds: each layer's tensors
+     * kept for the backward pass and their gradients, plus weights, gradients and two optimizer slots per parameter.
+     * It errs high on purpose (an engine may reuse buffers): it exists to refuse a job that cannot fit before the
+     * first step rather than after minutes of loading data, not to size a machine.
+     */
+    public long trainingBytes(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
+        List<Dims> outputs = layerOutputs();
+        long perImage = input.length();
+        for (int i = 0; i < outputs.size(); i++) {
+            perImage += outputs.get(i).size() * tensorsKept(layers.get(i).type());
+        }
+        long activations = 2L * batchSize * perImage * Float.BYTES;
+        return activations + 4L * parameterCount() * Float.BYTES;
+    }
+
+    /** Tensors of a layer's output size it leaves for the backward pass (a residual block: two convolutions, two
+     * batch norms, the activation, the shortcut, the sum and its activation). */
+    private static int tensorsKept(LayerSpec.Type type) {
+        return switch (type) {
+            case RESIDUAL -> 8;
+            case CONV, BATCHNORM, DROPOUT, DENSE -> 2;
+            case MAXPOOL, FLATTEN, GAP -> 1;
+        };
+    }
+
     private static long walk(ImageShape input, int classes, List<LayerSpec> layers, List<Dims> sink) {
         Dims d = new Dims(input.height(), input.width(), input.channels(), false);
         long params = 0;

@@ -124,4 +124,18 @@ class NetworkSpecTest {
         assertThatThrownBy(() -> Json.MAPPER.readValue(text, NetworkSpec.class))
                 .hasMessageContaining("dropout rate must be in [0, 1)");
     }
+
+    @Test
+    void trainingMemoryEstimateGrowsWithBatchAndCountsTheParameters() {
+        NetworkSpec resnet = NetworkSpec.preset("resnet-small", new ImageShape(96, 96, 3), 2);
+        long one = resnet.trainingBytes(1);
+        long sixtyFour = resnet.trainingBytes(64);
+        long parameterBytes = 4L * resnet.parameterCount() * Float.BYTES;
+        // Per image: the stem's 48x48x32 activations alone are 73,728 values; the blocks keep several times that.
+        assertThat(one - parameterBytes).isGreaterThan(2L * 73_728 * Float.BYTES);
+        assertThat(sixtyFour - parameterBytes).isEqualTo(64 * (one - parameterBytes));
+        // The trainer at batch 64 holds well under a gigabyte of activations here; the estimate errs high, not absurdly.
+        assertThat(sixtyFour).isBetween(500L << 20, 2L << 30);
+        assertThatThrownBy(() -> resnet.trainingBytes(0)).hasMessageContaining("batch size must be at least 1");
+    }
 }
