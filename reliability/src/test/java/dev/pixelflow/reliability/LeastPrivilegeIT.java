@@ -120,7 +120,7 @@ class LeastPrivilegeIT {
     }
 
     @AfterAll
-    static void deleteEverything() throws IOException {
+    static void deleteEverything() {
         try {
             if (broker != null) {
                 Path dir = broker.directory();
@@ -130,7 +130,6 @@ class LeastPrivilegeIT {
         } finally {
             if (logs != null) {
                 logs.close();
-                deleteRecursively(logs.directory());
             }
         }
     }
@@ -452,16 +451,5 @@ class LeastPrivilegeIT {
     private static String label(AclBinding b) {
         return b.entry().operation() + " on " + b.pattern().resourceType().name().toLowerCase(Locale.ROOT).replace('_', ' ')
                 + " " + b.pattern().name();
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

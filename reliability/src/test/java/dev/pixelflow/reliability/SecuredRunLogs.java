@@ -106,8 +106,21 @@ final class SecuredRunLogs implements AutoCloseable {
         assertThat(texts).noneMatch(t -> t.contains("PlainLoginModule required username"));
     }
 
+    /** Stops capturing and deletes the directory, as the broker's own files are deleted: nothing of the run is left. */
     @Override
     public void close() {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + directory, e);
+        } finally {
+            stopCapturing();
+        }
+    }
+
+    private void stopCapturing() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(captured);
         for (String name : KAFKA_LOGGERS) {

@@ -39,6 +39,19 @@ public final class ListenerProbe {
      * answer, or empty when the listener cannot be reached or speaks what the client expects (then it is not this).
      */
     public static Optional<String> mismatch(KafkaSettings settings, Duration timeout) {
+        return mismatch(settings, timeout, false);
+    }
+
+    /**
+     * As {@link #mismatch(KafkaSettings, Duration)}, only when TLS is expected on one side and not on the other: a
+     * fact, not a guess, so it may be asked as soon as a cluster is slow to answer. That a listener expects a login
+     * is only a likely reason for silence (a broker still starting is silent too), asked after the full timeout.
+     */
+    public static Optional<String> transportMismatch(KafkaSettings settings, Duration timeout) {
+        return mismatch(settings, timeout, true);
+    }
+
+    private static Optional<String> mismatch(KafkaSettings settings, Duration timeout, boolean transportOnly) {
         String protocol = settings.clientProperties().getOrDefault("security.protocol", "PLAINTEXT").toUpperCase(Locale.ROOT);
         for (String address : settings.bootstrapServers().split(",")) {
             String hostPort = address.trim();
@@ -53,7 +66,8 @@ public final class ListenerProbe {
                 continue;
             }
             if (speaks != Speaks.UNKNOWN) {
-                return explain(hostPort, protocol, speaks);
+                boolean transport = (speaks == Speaks.TLS) != protocol.endsWith("SSL");
+                return transportOnly && !transport ? Optional.empty() : explain(hostPort, protocol, speaks);
             }
         }
         return Optional.empty();

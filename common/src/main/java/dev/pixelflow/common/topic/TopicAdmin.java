@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class TopicAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
     static final int REPLICATED_BROKERS = 3;
+    /** How long a cluster may take to answer at first before the listener probe asks whether TLS is the problem. */
+    private static final Duration QUICK_ANSWER = Duration.ofSeconds(5);
     /** How long the listener probe may take once the cluster gave no answer. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -89,6 +91,33 @@ public final class TopicAdmin {
     }
 
     /**
+     * A cluster that has not answered within {@link #QUICK_ANSWER} is asked, by {@link ListenerProbe}, whether its
+     * listener speaks TLS: a client on the other side of that is told at once, rather than after the full timeout.
+     * Anything else (a cluster still starting, a refusal) is left to the listing that follows.
+     */
+    private static void probeListener(Admin admin, KafkaSettings settings) {
+        Throwable silent;
+        try {
+            admin.describeCluster().clusterId().get(QUICK_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        } catch (TimeoutException e) {
+            silent = e;
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)) {
+                return;
+            }
+            silent = e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reaching the Kafka cluster", e);
+        }
+        Optional<String> mismatch = ListenerProbe.transportMismatch(settings, PROBE_TIMEOUT);
+        if (mismatch.isPresent()) {
+            throw new ListenerMismatchException(mismatch.get(), silent);
+        }
+    }
+
+    /**
      * The cluster did not answer: a listener expecting another security protocol when the probe finds one (it drops
      * such a client without an error the client could read), else a cluster that is away.
      */
@@ -131,6 +160,9 @@ public final class TopicAdmin {
      * thrown as a {@link ListenerMismatchException}, from a cluster that is away.
      */
     public static void ensure(Admin admin, KafkaSettings settings, Collection<Topic<?, ?>> topics, Duration timeout) {
+        if (settings != null) {
+            probeListener(admin, settings);
+        }
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();

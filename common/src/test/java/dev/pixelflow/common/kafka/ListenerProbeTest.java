@@ -66,6 +66,30 @@ class ListenerProbeTest {
     }
 
     @Test
+    void onlyATransportMismatchIsCertainEnoughToTellEarly() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 2, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 2; i++) {
+                    try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                        in.readNBytes(4);
+                    } catch (IOException ignored) {
+                        // the probe may have gone already
+                    }
+                }
+            });
+            String address = "127.0.0.1:" + server.getLocalPort();
+            KafkaSettings plaintext = KafkaSettings.from(ConfigSource.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", address)));
+            // Silence from a plaintext listener to a plaintext client may be a broker still starting: no early word.
+            assertThat(ListenerProbe.transportMismatch(plaintext, Duration.ofSeconds(5))).isEmpty();
+            KafkaSettings tls = KafkaSettings.from(ConfigSource.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", address,
+                    "KAFKA_SECURITY_PROTOCOL", "SASL_SSL")));
+            assertThat(ListenerProbe.transportMismatch(tls, Duration.ofSeconds(5))).hasValueSatisfying(line ->
+                    assertThat(line).startsWith("the listener at " + address + " does not speak TLS"));
+            closing.join();
+        }
+    }
+
+    @Test
     void anUnreachableAddressIsNoMismatch() throws IOException {
         int port;
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
