@@ -91,7 +91,7 @@ public final class InferenceWorker implements Worker {
     public void start() {
         admin = ctx.clients().admin();
         try {
-            TopicAdmin.ensure(admin, RoleRights.topicsOf(Role.INFERENCE, ctx.topics()), TOPIC_TIMEOUT);
+            TopicAdmin.ensure(admin, ctx.kafka(), RoleRights.topicsOf(Role.INFERENCE, ctx.topics()), TOPIC_TIMEOUT);
         } catch (RuntimeException e) {
             admin.close(Duration.ofSeconds(5));
             throw e;

@@ -40,6 +40,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -182,6 +184,13 @@ public final class TrainerWorker implements Worker {
                 LOG.info("trainer: job {} stopped; it resumes from its last checkpoint at the next start", jobId);
                 return;
             }
+            if (refusedByCluster(cause) && cause instanceof Exception refused) {
+                // One of the role's rights is gone (or the login): an operator must act, and failing the job would
+                // lose it. The worker stops with its request uncommitted; restarted with the right back, it resumes
+                // the job from its last checkpoint.
+                LOG.warn("trainer: job {} refused by the cluster; stopping with the job kept for the next start", jobId);
+                throw refused;
+            }
             if (!(cause instanceof JobFailedException) && ErrorKind.of(cause) == ErrorKind.RETRY
                     && cause instanceof org.apache.kafka.common.errors.RetriableException) {
                 LOG.warn("trainer: job {} hit a transient error ({}); retrying from its checkpoint", jobId, cause.toString());
@@ -291,6 +300,15 @@ public final class TrainerWorker implements Worker {
                             java.util.List<String> classNames) {
             interims.add(new Interim(req, engineFile, history, snapshot, classNames));
         }
+    }
+
+    private static boolean refusedByCluster(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String safe(String id) {

@@ -1,6 +1,7 @@
 package dev.pixelflow.common.acl;
 
 import dev.pixelflow.common.config.KafkaSettings;
+import dev.pixelflow.common.kafka.ListenerMismatchException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -9,6 +10,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
@@ -42,6 +44,10 @@ public final class AccessDenied {
             if (t instanceof AuthorizationException a) {
                 return Optional.of(principal + " was refused " + refused(a, attempted(error), rights, role));
             }
+            if (t instanceof ListenerMismatchException) {
+                // Its message is the line: the listener, the protocol and the setting to check.
+                return Optional.of(oneLine(t.getMessage()));
+            }
             if (t instanceof SslAuthenticationException) {
                 String root = rootMessage(t);
                 return Optional.of("TLS handshake with " + settings.bootstrapServers() + " failed (" + root + "): "
@@ -73,25 +79,17 @@ public final class AccessDenied {
 
     private static String refused(AuthorizationException a, String attempted, RoleRights rights, Role role) {
         if (a instanceof OperationRefusedException o) {
-            String refused = o.operation() + " on " + kind(o.resourceType()) + " " + o.resource();
-            if (role == null || rights == null || o.operation().equals("CREATE")) {
-                return refused;
-            }
-            // DESCRIBE comes with READ and WRITE: name the ones the role is meant to hold there.
-            String needed = rights.of(role).stream().filter(g -> g.resource().resourceType() == o.resourceType()
-                    && g.resource().name().equals(o.resource())).map(Grant::operationNames).collect(Collectors.joining(", "));
-            return refused + (needed.isEmpty() ? ", where the " + role.id() + " role has no right by design"
-                    : " (the " + role.id() + " role needs " + needed + " there; see bin/pixelflow acls)");
+            return refusedOperation(o, rights, role);
         }
         if (a instanceof TopicAuthorizationException t) {
             Set<String> names = new TreeSet<>(t.unauthorizedTopics());
             if (names.isEmpty()) {
-                return "access to a topic (" + oneLine(t.getMessage()) + ")";
+                return (attempted == null ? "access to" : attempted + " on") + " a topic (" + oneLine(t.getMessage()) + ")";
             }
             return names.stream().map(n -> needs(ResourceType.TOPIC, n, rights, role, attempted)).collect(Collectors.joining("; "));
         }
         if (a instanceof GroupAuthorizationException g && g.groupId() != null) {
-            return needs(ResourceType.GROUP, g.groupId(), rights, role, null);
+            return needs(ResourceType.GROUP, g.groupId(), rights, role, attempted);
         }
         if (a instanceof TransactionalIdAuthorizationException) {
             String prefix = role == null ? null : role.transactionalIdPrefix().orElse(null);
@@ -104,26 +102,64 @@ public final class AccessDenied {
     }
 
     /**
-     * "READ on topic x", with the operations the role's grant on that resource lists; where it has none, the
-     * operation the refused client attempted, if known.
+     * An operation pixelflow named where it was refused. CREATE is refused both for a missing topic the principal may
+     * not create and for an existing one it may not see (Kafka does not tell them apart), so the line names both.
      */
-    private static String needs(ResourceType type, String name, RoleRights rights, Role role, String attempted) {
-        String resource = kind(type) + " " + name;
-        String tried = attempted == null ? "access to " : attempted + " on ";
+    private static String refusedOperation(OperationRefusedException o, RoleRights rights, Role role) {
+        String refused = o.operation() + " on " + kind(o.resourceType()) + " " + o.resource();
+        String held = role == null || rights == null ? "" : grants(rights, role, o.resourceType(), o.resource()).stream()
+                .map(Grant::operationNames).collect(Collectors.joining(", "));
         if (role == null || rights == null) {
-            return tried + resource;
+            return refused;
         }
-        List<Grant> grants = rights.of(role).stream()
-                .filter(g -> g.resource().resourceType() == type && g.resource().name().equals(name)).toList();
-        if (grants.isEmpty()) {
-            return tried + resource + ", where the " + role.id() + " role has no right by design";
+        if (held.isEmpty()) {
+            return refused + ", where the " + role.id() + " role has no right by design";
         }
-        return grants.stream().map(Grant::operationNames).collect(Collectors.joining(", ")) + " on " + resource
-                + " (the " + role.id() + " role needs it; see bin/pixelflow acls)";
+        if (o.operation().equals("CREATE")) {
+            return refused + " (missing, or there but not visible to it: the " + role.id() + " role needs " + held
+                    + " there, and CREATE while it is missing; see bin/pixelflow acls)";
+        }
+        if (o.operation().equals("DESCRIBE")) {
+            // DESCRIBE comes with READ and WRITE: name the ones the role is meant to hold there.
+            return refused + " (the " + role.id() + " role needs " + held + " there, which implies DESCRIBE; see bin/pixelflow acls)";
+        }
+        boolean holds = grants(rights, role, o.resourceType(), o.resource()).stream()
+                .anyMatch(g -> g.operations().stream().anyMatch(op -> op.name().equals(o.operation())));
+        return refused + " (the " + role.id() + " role needs " + (holds ? "it" : held + " there") + "; see bin/pixelflow acls)";
     }
 
     /**
-     * WRITE for a producer's refusal, READ for a consumer's, when the stack of an exception wrapping the error shows
+     * "READ on topic x": the operation the refused client attempted when known and the role holds it there, else the
+     * operations the role's grants list on that resource; where it has none, the attempted operation, if known.
+     */
+    private static String needs(ResourceType type, String name, RoleRights rights, Role role, String attempted) {
+        String resource = kind(type) + " " + name;
+        // A group the role has no right on was joined or committed to, which only a consumer does (READ).
+        boolean noGrant = role == null || rights == null || grants(rights, role, type, name).isEmpty();
+        String guessed = attempted == null && noGrant && type == ResourceType.GROUP ? "READ" : attempted;
+        String tried = guessed == null ? "access to " : guessed + " on ";
+        if (role == null || rights == null) {
+            return tried + resource;
+        }
+        List<String> held = grants(rights, role, type, name).stream().flatMap(g -> g.operations().stream())
+                .map(AclOperation::name).filter(op -> !op.equals("CREATE")).toList();
+        if (held.isEmpty()) {
+            return tried + resource + ", where the " + role.id() + " role has no right by design";
+        }
+        if (attempted != null && !held.contains(attempted)) {
+            return attempted + " on " + resource + ", where the " + role.id() + " role has no " + attempted
+                    + " right by design (it needs " + String.join(", ", held) + " there)";
+        }
+        String operations = attempted != null ? attempted : String.join(", ", held);
+        return operations + " on " + resource + " (the " + role.id() + " role needs it; see bin/pixelflow acls)";
+    }
+
+    private static List<Grant> grants(RoleRights rights, Role role, ResourceType type, String name) {
+        return rights.of(role).stream().filter(g -> g.resource().resourceType() == type && g.resource().name().equals(name)).toList();
+    }
+
+    /**
+     * What the refused client was doing: WRITE for a producer's refusal, READ for a consumer's, when the stack of an exception wrapping the error shows
      * which client threw it (Kafka's own errors carry no stack and do not say); else null.
      */
     private static String attempted(Throwable error) {

@@ -99,7 +99,10 @@ public final class KafkaClients {
         return onlyKnown(p, ProducerConfig.configNames());
     }
 
-    /** A consumer with manual commits; {@code readCommitted} hides aborted and open transactions. */
+    /**
+     * A consumer with manual commits; {@code readCommitted} hides aborted and open transactions. A refused poll
+     * names READ ({@link RefusalNamingConsumer}).
+     */
     public <K, V> KafkaConsumer<K, V> consumer(String groupId, boolean readCommitted, Deserializer<K> keys, Deserializer<V> values) {
         return consumer(groupId, readCommitted, keys, values, Map.of());
     }
@@ -115,7 +118,7 @@ public final class KafkaClients {
         }
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
-        return new KafkaConsumer<>(onlyKnown(p, ConsumerConfig.configNames()), keys, values);
+        return new RefusalNamingConsumer<>(onlyKnown(p, ConsumerConfig.configNames()), keys, values);
     }
 
     /**

@@ -65,8 +65,9 @@ public final class RolloutCatalog {
                 RolloutState.SERDE)) {
             producer.send(new ProducerRecord<>(topic, state.model(), state)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            // The ExecutionException itself as the cause: its stack shows a producer's refusal, which names WRITE.
             throw new IllegalStateException("could not write the rollout state of " + state.model() + " to " + topic + ": "
-                    + e.getCause().getMessage(), e.getCause());
+                    + e.getCause().getMessage(), e);
         } catch (TimeoutException e) {
             throw new IllegalStateException("could not write the rollout state of " + state.model() + " to " + topic
                     + " within " + TIMEOUT.toSeconds() + " s");

@@ -1,10 +1,14 @@
 package dev.pixelflow.common.topic;
 
+import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.kafka.KafkaClients;
+import dev.pixelflow.common.kafka.ListenerMismatchException;
+import dev.pixelflow.common.kafka.ListenerProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +31,10 @@ import org.slf4j.LoggerFactory;
 public final class TopicAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
     static final int REPLICATED_BROKERS = 3;
+    /** How long a cluster may take to answer at first before the listener probe asks whether TLS is the problem. */
+    private static final Duration QUICK_ANSWER = Duration.ofSeconds(5);
+    /** How long the listener probe may take once the cluster gave no answer. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
     private TopicAdmin() {
     }
@@ -82,6 +90,47 @@ public final class TopicAdmin {
         return String.join(", ", names);
     }
 
+    /**
+     * A cluster that has not answered within {@link #QUICK_ANSWER} is asked, by {@link ListenerProbe}, whether its
+     * listener speaks TLS: a client on the other side of that is told at once, rather than after the full timeout.
+     * Anything else (a cluster still starting, a refusal) is left to the listing that follows.
+     */
+    private static void probeListener(Admin admin, KafkaSettings settings) {
+        Throwable silent;
+        try {
+            admin.describeCluster().clusterId().get(QUICK_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        } catch (TimeoutException e) {
+            silent = e;
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)) {
+                return;
+            }
+            silent = e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reaching the Kafka cluster", e);
+        }
+        Optional<String> mismatch = ListenerProbe.transportMismatch(settings, PROBE_TIMEOUT);
+        if (mismatch.isPresent()) {
+            throw new ListenerMismatchException(mismatch.get(), silent);
+        }
+    }
+
+    /**
+     * The cluster did not answer: a listener expecting another security protocol when the probe finds one (it drops
+     * such a client without an error the client could read), else a cluster that is away.
+     */
+    private static RuntimeException noAnswer(KafkaSettings settings, Duration timeout, Throwable cause) {
+        Optional<String> mismatch = settings == null ? Optional.empty() : ListenerProbe.mismatch(settings, PROBE_TIMEOUT);
+        if (mismatch.isPresent()) {
+            return new ListenerMismatchException(mismatch.get(), cause);
+        }
+        return new IllegalStateException("no answer from the Kafka cluster within " + timeout.toSeconds()
+                + " s while listing topics (is it running, is the bootstrap address right, and does its listener expect the "
+                + "KAFKA_SECURITY_PROTOCOL this client uses?)", cause);
+    }
+
     /** {@link #ensure(Admin, Collection, Duration) Ensures} every topic of {@code topics} with an admin client of its own. */
     public static void ensureAll(KafkaClients clients, Topics topics, Duration timeout) {
         ensure(clients, topics.all(), timeout);
@@ -94,7 +143,7 @@ public final class TopicAdmin {
     public static void ensure(KafkaClients clients, Collection<Topic<?, ?>> topics, Duration timeout) {
         Admin admin = clients.admin();
         try {
-            ensure(admin, topics, timeout);
+            ensure(admin, clients.settings(), topics, timeout);
         } finally {
             // close() without a timeout waits for the calls still pending: another 30 s when the cluster never answered.
             admin.close(Duration.ofSeconds(5));
@@ -102,6 +151,18 @@ public final class TopicAdmin {
     }
 
     public static void ensure(Admin admin, Collection<Topic<?, ?>> topics, Duration timeout) {
+        ensure(admin, null, topics, timeout);
+    }
+
+    /**
+     * As {@link #ensure(Admin, Collection, Duration)}; when the cluster gives no answer, {@code settings} (those
+     * {@code admin} was made with) let {@link ListenerProbe} tell a listener that expects another security protocol,
+     * thrown as a {@link ListenerMismatchException}, from a cluster that is away.
+     */
+    public static void ensure(Admin admin, KafkaSettings settings, Collection<Topic<?, ?>> topics, Duration timeout) {
+        if (settings != null) {
+            probeListener(admin, settings);
+        }
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();
@@ -146,14 +207,15 @@ public final class TopicAdmin {
             });
             awaitLeaders(admin, missing.stream().map(NewTopic::name).toList(), timeout);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw noAnswer(settings, timeout, e.getCause());
+            }
             throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while listing topics", e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("no answer from the Kafka cluster within " + timeout.toSeconds()
-                    + " s while listing topics (is it running, is the bootstrap address right, and does its listener expect the "
-                    + "KAFKA_SECURITY_PROTOCOL this client uses?)", e);
+            throw noAnswer(settings, timeout, e);
         }
     }
 }

@@ -35,7 +35,8 @@ public final class WorkerLauncher {
         System.exit(launch(role, defaultHttpPort, ConfigSource.fromEnvironment(), factory));
     }
 
-    private static Optional<String> refusal(WorkerContext context, Throwable error) {
+    /** The one line for a worker of {@code context} failing with {@code error}, if the cluster refused it. */
+    public static Optional<String> refusal(WorkerContext context, Throwable error) {
         return AccessDenied.describe(error, context.kafka(), RoleRights.from(context.source(), false),
                 Role.of(context.role()).orElse(null));
     }

@@ -42,7 +42,60 @@ class AccessDeniedTest {
     void aRefusedTopicCreationSaysCreate() {
         Throwable e = new IllegalStateException("wrapped", new OperationRefusedException("CREATE", ResourceType.TOPIC, "p.tensors",
                 new TopicAuthorizationException(Set.of("p.tensors"))));
-        assertThat(AccessDenied.describe(e, settings, rights, Role.INFERENCE)).hasValue("User:alice was refused CREATE on topic p.tensors");
+        assertThat(AccessDenied.describe(e, settings, rights, Role.INFERENCE)).hasValue(
+                "User:alice was refused CREATE on topic p.tensors, where the inference role has no right by design");
+    }
+
+    @Test
+    void aRefusedCreationOfItsOwnTopicAlsoNamesWhatMakesTheTopicVisible() {
+        // Kafka refuses CREATE both for a missing topic and for an existing one the principal may not see.
+        Throwable e = new OperationRefusedException("CREATE", ResourceType.TOPIC, "p.models", new TopicAuthorizationException(Set.of("p.models")));
+        assertThat(AccessDenied.describe(e, settings, rights, Role.INFERENCE)).hasValue("User:alice was refused CREATE on topic p.models "
+                + "(missing, or there but not visible to it: the inference role needs READ there, and CREATE while it is missing; "
+                + "see bin/pixelflow acls)");
+    }
+
+    @Test
+    void aConsumersRefusalSaysReadEvenWhereTheRoleHasNoRight() {
+        // What RefusalNamingConsumer throws for a refused poll: Kafka's error names the topic only.
+        Throwable e = new OperationRefusedException("READ", ResourceType.TOPIC, "p.training.requests",
+                new TopicAuthorizationException(Set.of("p.training.requests")));
+        assertThat(AccessDenied.describe(e, settings, rights, Role.INFERENCE)).hasValue("User:alice was refused READ on topic "
+                + "p.training.requests, where the inference role has no right by design");
+    }
+
+    @Test
+    void aConsumersRefusalOnATopicTheRoleReadsAndWritesNamesReadOnly() {
+        Throwable e = new OperationRefusedException("READ", ResourceType.TOPIC, "p.models", new TopicAuthorizationException(Set.of("p.models")));
+        assertThat(AccessDenied.describe(e, settings, rights, Role.TRAINER)).hasValue(
+                "User:alice was refused READ on topic p.models (the trainer role needs it; see bin/pixelflow acls)");
+    }
+
+    @Test
+    void aProducersRefusalNamesWriteFromTheStackOfTheFutureThatReportedIt() {
+        ExecutionException e = new ExecutionException(new TopicAuthorizationException(Set.of("p.models")));
+        e.setStackTrace(new StackTraceElement[] {new StackTraceElement(
+                "org.apache.kafka.clients.producer.internals.FutureRecordMetadata", "valueOrError", null, 1)});
+        assertThat(AccessDenied.describe(e, settings, rights, Role.TRAINER)).hasValue(
+                "User:alice was refused WRITE on topic p.models (the trainer role needs it; see bin/pixelflow acls)");
+        assertThat(AccessDenied.describe(e, settings, rights, Role.INFERENCE)).hasValue(
+                "User:alice was refused WRITE on topic p.models, where the inference role has no WRITE right by design (it needs READ there)");
+    }
+
+    @Test
+    void aRefusedGroupWithoutMoreSaysRead() {
+        assertThat(AccessDenied.describe(new GroupAuthorizationException("no", "pixelflow-trainer"), settings, rights, Role.TRAINER))
+                .hasValue("User:alice was refused READ on group pixelflow-trainer (the trainer role needs it; see bin/pixelflow acls)");
+        assertThat(AccessDenied.describe(new GroupAuthorizationException("no", "elsewhere"), settings, rights, Role.TRAINER))
+                .hasValue("User:alice was refused READ on group elsewhere, where the trainer role has no right by design");
+    }
+
+    @Test
+    void aListenerMismatchIsItsOwnLine() {
+        Throwable e = new IllegalStateException("start", new dev.pixelflow.common.kafka.ListenerMismatchException(
+                "the listener at broker:9093 speaks TLS, but KAFKA_SECURITY_PROTOCOL is PLAINTEXT", null));
+        assertThat(AccessDenied.describe(e, settings, rights, Role.CLIENT))
+                .hasValue("the listener at broker:9093 speaks TLS, but KAFKA_SECURITY_PROTOCOL is PLAINTEXT");
     }
 
     @Test
