@@ -49,6 +49,14 @@ public final class Engines {
         }
     }
 
+    /**
+     * Bytes of native memory the engine may allocate in this process (JavaCPP's {@code maxbytes}, which the launcher
+     * sets per role); 0 when there is no limit.
+     */
+    public static long nativeMemoryLimit() {
+        return Math.max(0, org.bytedeco.javacpp.Pointer.maxBytes());
+    }
+
     /** The manifest of a saved engine, without loading its weights. */
     public static EngineManifest manifest(Path file) throws IOException {
         return EngineArtifact.readManifest(file);
