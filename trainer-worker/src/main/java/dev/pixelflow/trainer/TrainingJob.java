@@ -85,14 +85,19 @@ final class TrainingJob {
                 EpochMetrics m = trainEpoch(engine, data, epoch);
                 history.add(m);
                 engine.save(engineFile, true);
+                Path interim = null;
+                if (epoch < request.epochs()
+                        && request.publish().publishesAfter(epoch, m.valAccuracy(), bestValAccuracy(history.subList(0, history.size() - 1)))) {
+                    // The copy comes before the checkpoint: a crash between the two would otherwise resume after this
+                    // epoch with no copy left to publish, and its version would never go out.
+                    interim = jobDir.resolve(interimFile(epoch));
+                    Files.copy(engineFile, interim, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
                 new Checkpoint(request.jobId(), epoch, history, snapshot, data.classNames(), ENGINE_FILE).write(jobDir);
                 writePlot(history);
                 events.epoch(m, request.epochs());
-                if (epoch < request.epochs()
-                        && request.publish().publishesAfter(epoch, m.valAccuracy(), bestValAccuracy(history.subList(0, history.size() - 1)))) {
-                    Path copy = jobDir.resolve(interimFile(epoch));
-                    Files.copy(engineFile, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    events.interim(copy, List.copyOf(history), snapshot, data.classNames());
+                if (interim != null) {
+                    events.interim(interim, List.copyOf(history), snapshot, data.classNames());
                 }
                 LOG.info("job {} epoch {}/{}: loss {} acc {} | val loss {} val acc {} | {} img/s", request.jobId(), epoch,
                         request.epochs(), fmt(m.trainLoss()), fmt(m.trainAccuracy()), fmt(m.valLoss()), fmt(m.valAccuracy()),
