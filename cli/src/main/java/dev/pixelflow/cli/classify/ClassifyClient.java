@@ -96,6 +96,7 @@ public final class ClassifyClient {
     private final String model;
     private final Duration timeout;
     private final int maxInFlight;
+    private final Boolean tta;
 
     /**
      * @param model   {@code NAME} or {@code NAME:VERSION} for the {@code model} header, or null for the worker's default
@@ -103,6 +104,12 @@ public final class ClassifyClient {
      */
     public ClassifyClient(KafkaClients clients, String requestsTopic, String resultsTopic, String model, Duration timeout,
                           int maxInFlight) {
+        this(clients, requestsTopic, resultsTopic, model, timeout, maxInFlight, null);
+    }
+
+    /** @param tta the {@code tta} header of every request ({@code on} or {@code off}), or null for the version's own */
+    public ClassifyClient(KafkaClients clients, String requestsTopic, String resultsTopic, String model, Duration timeout,
+                          int maxInFlight, Boolean tta) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
@@ -115,6 +122,7 @@ public final class ClassifyClient {
         this.model = model;
         this.timeout = timeout;
         this.maxInFlight = maxInFlight;
+        this.tta = tta;
     }
 
     /** Sends every image of {@code source} and hands each outcome to {@code sink}, in input order. */
@@ -233,6 +241,9 @@ public final class ClassifyClient {
                 headers.add(MessageHeaders.FILENAME, MessageHeaders.utf8(item.name()));
                 if (model != null) {
                     headers.add(MessageHeaders.MODEL, MessageHeaders.utf8(model));
+                }
+                if (tta != null) {
+                    headers.add(MessageHeaders.TTA, MessageHeaders.utf8(tta ? "on" : "off"));
                 }
                 producer.send(new ProducerRecord<>(requestsTopic, null, requestId, item.image(), headers), (md, e) -> {
                     if (e != null && pending.remove(correlationId) != null) {

@@ -31,6 +31,11 @@ public final class ClassifyOptions {
             description = "give up when no answer has arrived for this long, e.g. 30s, 2m (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     Duration timeout;
 
+    @Option(names = "--tta", negatable = true,
+            description = "ask for the mean of each image's and its mirror image's answers (--tta) or for the image's "
+                    + "alone (--no-tta), whatever the version's own setting (default: the version's)")
+    Boolean tta;
+
     public String model() {
         if (model != null && !MODEL_REF.matcher(model).matches()) {
             throw new ConfigException("--model: expected NAME, NAME:VERSION or NAME@production|canary (e.g. pets:3), got '"
@@ -61,6 +66,6 @@ public final class ClassifyOptions {
         Duration wait = timeout();
         kafka.ensureTopics(clients, topics);
         return new ClassifyClient(clients, topics.classifyRequests.name(), topics.classifyResults.name(), ref, wait,
-                MAX_IN_FLIGHT);
+                MAX_IN_FLIGHT, tta);
     }
 }

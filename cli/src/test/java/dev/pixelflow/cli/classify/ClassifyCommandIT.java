@@ -110,6 +110,25 @@ class ClassifyCommandIT {
     }
 
     @Test
+    void theTtaFlagsSetTheRequestHeaderAndNoFlagLeavesItToTheVersion(KafkaTestBroker broker, @TempDir Path dir)
+            throws Exception {
+        String prefix = broker.uniqueName("cli-tta") + ".";
+        Map<String, String> labels = photos(dir, 1);
+        String image = dir.resolve("cat.2000.jpg").toString();
+        try (FakeInferenceWorker worker = startWorker(broker, prefix, labels)) {
+            for (String[] flag : new String[][] {{}, {"--tta"}, {"--no-tta"}}) {
+                List<String> args = new java.util.ArrayList<>(List.of(flag));
+                args.add(image);
+                Run r = run(new ClassifyCommand(), kafkaArgs(broker, prefix, args.toArray(String[]::new)));
+                assertThat(r.exitCode()).as(r.err()).isZero();
+            }
+            Run eval = run(new EvalCommand(), kafkaArgs(broker, prefix, "--no-tta", image));
+            assertThat(eval.exitCode()).as(eval.err()).isZero();
+            assertThat(worker.ttaHeaders()).containsExactly("-", "on", "off", "off");
+        }
+    }
+
+    @Test
     void anImageWithoutAnswerTimesOutAndTheExitCodeSaysSo(KafkaTestBroker broker, @TempDir Path dir) throws Exception {
         String prefix = broker.uniqueName("cli-timeout") + ".";
         Map<String, String> labels = photos(dir, 2);

@@ -32,6 +32,8 @@ final class FakeInferenceWorker implements AutoCloseable {
 
     private final Map<String, String> labelBySha;
     private final Set<String> ignored = ConcurrentHashMap.newKeySet();
+    /** The {@code tta} header of each request in arrival order ("-" where there was none). */
+    private final List<String> ttaHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, ClassifyResult> producer;
     private final String resultsTopic;
@@ -58,11 +60,17 @@ final class FakeInferenceWorker implements AutoCloseable {
         ignored.add(ContentHash.sha256Hex(image));
     }
 
+    List<String> ttaHeaders() {
+        return List.copyOf(ttaHeaders);
+    }
+
     private void run() {
         try {
             while (!stopping) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     String sha = ContentHash.sha256Hex(r.value());
+                    String tta = MessageHeaders.text(r.headers(), MessageHeaders.TTA);
+                    ttaHeaders.add(tta == null ? "-" : tta);
                     if (ignored.contains(sha)) {
                         continue;
                     }
