@@ -57,10 +57,11 @@ public final class LocalStack implements AutoCloseable {
      */
     public String startBroker(int port, Path dataDir, Duration timeout) throws IOException, InterruptedException {
         Path log = runDir.resolve("logs").resolve("broker.log");
+        long logStart = sizeOf(log);
         Process p = launch(List.of("broker", "--port", Integer.toString(port), "--controller-port", "0",
                 "--data-dir", dataDir.toAbsolutePath().toString()), Map.of(), log);
         services.add(new Service("broker", p.toHandle(), log, -1));
-        String ready = waitForLine(p, log, BROKER_READY, timeout);
+        String ready = waitForLine(p, log, logStart, BROKER_READY, timeout);
         return ready.substring(ready.indexOf(BROKER_READY) + BROKER_READY.length()).split("\\s+")[0];
     }
 
@@ -73,8 +74,9 @@ public final class LocalStack implements AutoCloseable {
         all.put("PIXELFLOW_HTTP_PORT", "0");
         all.putIfAbsent("PIXELFLOW_INSTANCE_ID", role + "-local");
         Path log = runDir.resolve("logs").resolve(role + ".log");
+        long logStart = sizeOf(log);
         Process p = launch(List.of("worker", role), all, log);
-        String serving = waitForLine(p, log, HTTP_SERVING, timeout);
+        String serving = waitForLine(p, log, logStart, HTTP_SERVING, timeout);
         java.util.regex.Matcher m = HTTP_PORT.matcher(serving);
         if (!m.find()) {
             throw new IOException("cannot read the HTTP port of the " + role + " worker from: " + serving);
@@ -99,12 +101,22 @@ public final class LocalStack implements AutoCloseable {
         return pb.start();
     }
 
-    /** Waits until the log has a line containing {@code text}; returns that line. */
-    private static String waitForLine(Process p, Path log, String text, Duration timeout) throws IOException, InterruptedException {
+    static long sizeOf(Path log) throws IOException {
+        return Files.exists(log) ? Files.size(log) : 0;
+    }
+
+    /**
+     * Waits until the log has a line containing {@code text} after byte {@code from}; returns that line. Logs are
+     * appended to across runs in the same directory, so an earlier run's line (another port) must not count.
+     */
+    static String waitForLine(Process p, Path log, long from, String text, Duration timeout)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (Files.exists(log)) {
-                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                byte[] all = Files.readAllBytes(log);
+                int start = (int) Math.min(from, all.length);
+                for (String line : new String(all, start, all.length - start, StandardCharsets.UTF_8).split("\n")) {
                     if (line.contains(text)) {
                         return line;
                     }
