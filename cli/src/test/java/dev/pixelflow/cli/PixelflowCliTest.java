@@ -65,6 +65,14 @@ class PixelflowCliTest {
     }
 
     @Test
+    void flipTtaWithoutFlippedTrainingImagesIsRefusedBeforeAnythingIsSent() {
+        assertThat(PixelflowCli.run("train", "--bootstrap", "127.0.0.1:1", "--recipe", "fashion-mnist", "--tta"))
+                .isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--tta averages each answer with the mirror image's, "
+                + "but augmentation the recipe's never shows the network a mirrored image");
+    }
+
+    @Test
     void aKnownCommandsHelpStillWorks() {
         assertThat(PixelflowCli.run("ingest", "--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("Usage: pixelflow ingest");

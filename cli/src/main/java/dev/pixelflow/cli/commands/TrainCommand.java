@@ -132,6 +132,13 @@ public final class TrainCommand implements Callable<Integer> {
         String aug = augment != null ? augment : base != null ? null : presetName.equals("small-vgg") ? "keras" : "none";
         AugmentSettings augmentation = aug == null ? base.augmentation() : augmentation(aug);
         boolean testTimeAugmentation = tta != null ? tta : base != null && base.tta();
+        if (testTimeAugmentation && !augmentation.horizontalFlip()) {
+            // Averaging with the mirror image helps only a network that saw mirrored images: on Fashion-MNIST without
+            // flips it turned a third of the ankle boots into bags.
+            throw new IllegalArgumentException("--tta averages each answer with the mirror image's, but augmentation "
+                    + (aug == null ? "the recipe's" : aug) + " never shows the network a mirrored image: train with "
+                    + "--augment keras, photos or shift-flip, or with --no-tta");
+        }
         String jobId = model + "-" + UUID.randomUUID().toString().substring(0, 8);
         TrainingRequest request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, model, presetName, null, shape,
                 classes, opt, batchSize, epochCount, augmentation, seed, warmStart, Instant.now(),

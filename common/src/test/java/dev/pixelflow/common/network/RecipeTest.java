@@ -33,6 +33,15 @@ class RecipeTest {
     }
 
     @Test
+    void aRecipeWithFlipTtaMustTrainOnMirroredImages() {
+        Recipe photos = Recipe.named("photos-1h");
+        assertThatThrownBy(() -> new Recipe("mirror", "x", photos.preset(), photos.input(), photos.optimizer(),
+                photos.batchSize(), photos.epochs(), AugmentSettings.none(), true))
+                .hasMessageContaining("recipe mirror answers with flip TTA but never trains on mirrored images");
+        assertThat(Recipe.all()).allMatch(r -> !r.tta() || r.augmentation().horizontalFlip());
+    }
+
+    @Test
     void anUnknownRecipeIsRefusedWithTheValidOnes() {
         assertThatThrownBy(() -> Recipe.named("photos-2h"))
                 .hasMessageContaining("unknown recipe 'photos-2h'")
