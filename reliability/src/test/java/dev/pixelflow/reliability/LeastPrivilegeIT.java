@@ -121,17 +121,7 @@ class LeastPrivilegeIT {
 
     @AfterAll
     static void deleteEverything() {
-        try {
-            if (broker != null) {
-                Path dir = broker.directory();
-                broker.close();
-                assertThat(dir).as("everything the secured broker made is deleted").doesNotExist();
-            }
-        } finally {
-            if (logs != null) {
-                logs.close();
-            }
-        }
+        SecuredRunLogs.closeAll(broker, logs);
     }
 
     static Stream<Arguments> everyAcl() {

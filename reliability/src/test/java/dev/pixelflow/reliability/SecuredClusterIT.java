@@ -101,17 +101,7 @@ class SecuredClusterIT {
     @AfterAll
     static void stopEverythingAndDeleteIt() {
         workers.forEach(w -> w.stop(Duration.ofSeconds(20)));
-        try {
-            if (broker != null) {
-                Path dir = broker.directory();
-                broker.close();
-                assertThat(dir).as("everything the secured broker made is deleted").doesNotExist();
-            }
-        } finally {
-            if (logs != null) {
-                logs.close();
-            }
-        }
+        SecuredRunLogs.closeAll(broker, logs);
     }
 
     @Test

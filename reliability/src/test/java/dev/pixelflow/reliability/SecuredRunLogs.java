@@ -8,6 +8,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import dev.pixelflow.testkit.SecuredTestBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -107,6 +108,24 @@ final class SecuredRunLogs implements AutoCloseable {
     }
 
     /** Stops capturing and deletes the directory, as the broker's own files are deleted: nothing of the run is left. */
+    /**
+     * Closes the class's secured broker, checks that nothing it made is left, then closes the logs (either may be null
+     * when the class failed to start).
+     */
+    static void closeAll(SecuredTestBroker broker, SecuredRunLogs logs) {
+        try {
+            if (broker != null) {
+                Path dir = broker.directory();
+                broker.close();
+                assertThat(dir).as("everything the secured broker made is deleted").doesNotExist();
+            }
+        } finally {
+            if (logs != null) {
+                logs.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
         try (Stream<Path> paths = Files.walk(directory)) {
