@@ -107,11 +107,11 @@ public final class AccessDenied {
      */
     private static String refusedOperation(OperationRefusedException o, RoleRights rights, Role role) {
         String refused = o.operation() + " on " + kind(o.resourceType()) + " " + o.resource();
-        String held = role == null || rights == null ? "" : grants(rights, role, o.resourceType(), o.resource()).stream()
-                .map(Grant::operationNames).collect(Collectors.joining(", "));
         if (role == null || rights == null) {
             return refused;
         }
+        List<Grant> grants = grants(rights, role, o.resourceType(), o.resource());
+        String held = grants.stream().map(Grant::operationNames).collect(Collectors.joining(", "));
         if (held.isEmpty()) {
             return refused + ", where the " + role.id() + " role has no right by design";
         }
@@ -123,8 +123,7 @@ public final class AccessDenied {
             // DESCRIBE comes with READ and WRITE: name the ones the role is meant to hold there.
             return refused + " (the " + role.id() + " role needs " + held + " there, which implies DESCRIBE; see bin/pixelflow acls)";
         }
-        boolean holds = grants(rights, role, o.resourceType(), o.resource()).stream()
-                .anyMatch(g -> g.operations().stream().anyMatch(op -> op.name().equals(o.operation())));
+        boolean holds = grants.stream().anyMatch(g -> g.operations().stream().anyMatch(op -> op.name().equals(o.operation())));
         return refused + " (the " + role.id() + " role needs " + (holds ? "it" : held + " there") + "; see bin/pixelflow acls)";
     }
 
@@ -159,8 +158,8 @@ public final class AccessDenied {
     }
 
     /**
-     * What the refused client was doing: WRITE for a producer's refusal, READ for a consumer's, when the stack of an exception wrapping the error shows
-     * which client threw it (Kafka's own errors carry no stack and do not say); else null.
+     * What the refused client was doing: WRITE for a producer's refusal, READ for a consumer's, when the stack of an
+     * exception wrapping the error shows which client threw it (Kafka's own errors carry no stack and do not say); else null.
      */
     private static String attempted(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
