@@ -1,5 +1,6 @@
 package dev.pixelflow.engine;
 
+import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.network.NetworkSpec;
 import dev.pixelflow.common.network.OptimizerSpec;
 
@@ -35,6 +36,12 @@ public interface ClassifierEngine extends AutoCloseable {
 
     /** One training step at {@code learningRate}, the rate the optimizer's schedule gives for this step. */
     double fit(float[] features, int[] labels, int batchSize, double learningRate);
+
+    /**
+     * One training step on images of {@code shape}: the network's input size, or any size its downsampling allows
+     * when {@link NetworkSpec#takesAnySize()} (a recipe training on crops smaller than the images it answers for).
+     */
+    double fit(float[] features, int[] labels, int batchSize, double learningRate, ImageShape shape);
 
     /** Class probabilities [batch][classes]; for two classes {@code [1 - p, p]} from the sigmoid. */
     float[][] output(float[] features, int batchSize);

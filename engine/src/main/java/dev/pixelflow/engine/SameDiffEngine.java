@@ -1,5 +1,6 @@
 package dev.pixelflow.engine;
 
+import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.network.NetworkSpec;
 import dev.pixelflow.common.network.LayerSpec;
 import dev.pixelflow.common.network.OptimizerSpec;
@@ -91,7 +92,7 @@ final class SameDiffEngine implements ClassifierEngine {
      * One batch-normalisation layer's statistics: the names of the step outputs that carry the batch mean and
      * (biased) variance, and the running averages the inference branch reads.
      */
-    record BatchStats(String batchMean, String batchVar, INDArray runningMean, INDArray runningVar, long perExample) {
+    record BatchStats(String batchMean, String batchVar, INDArray runningMean, INDArray runningVar, int layer) {
     }
 
     /** A dropout mask placeholder: its name, the per-example shape, and the keep probability. */
@@ -108,14 +109,16 @@ final class SameDiffEngine implements ClassifierEngine {
     /** Placeholder arrays for one batch size, reused across calls so a step does not allocate them. */
     private static final class Buffers {
         final int batchSize;
+        final ImageShape shape;
         final INDArray input;
         INDArray label;
         float[] labelValues;
         INDArray[] masks;
         float[][] maskValues;
 
-        Buffers(int batchSize, INDArray input) {
+        Buffers(int batchSize, ImageShape shape, INDArray input) {
             this.batchSize = batchSize;
+            this.shape = shape;
             this.input = input;
         }
 
@@ -145,7 +148,8 @@ final class SameDiffEngine implements ClassifierEngine {
     private final List<String> stepOutputs;
     /** The rate the updaters were last given; the schedule changes it between steps. */
     private double currentRate;
-    private final long[] inputShape;
+    /** Every batch-norm layer's values per channel and image, by input size (one entry unless training on crops). */
+    private final Map<ImageShape, long[]> perExample = new HashMap<>();
     /** Created on the first fit or restored from a file; null until then so inference-only engines skip it. */
     private Map<String, GradientUpdater> updaters;
     /** The configuration every updater shares: setting its rate sets theirs. */
@@ -189,10 +193,6 @@ final class SameDiffEngine implements ClassifierEngine {
             throw new IllegalStateException("graph has " + count + " parameters but the spec computes "
                     + spec.parameterCount());
         }
-        var in = spec.input();
-        this.inputShape = layout == Layout.NCHW
-                ? new long[]{in.channels(), in.height(), in.width()}
-                : new long[]{in.height(), in.width(), in.channels()};
     }
 
     /** A fresh network with weights drawn from the spec's seed. */
@@ -313,10 +313,15 @@ final class SameDiffEngine implements ClassifierEngine {
 
     @Override
     public double fit(float[] features, int[] labels, int batchSize, double learningRate) {
+        return fit(features, labels, batchSize, learningRate, spec.input());
+    }
+
+    @Override
+    public double fit(float[] features, int[] labels, int batchSize, double learningRate, ImageShape shape) {
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
         }
-        Buffers b = prepare(features, batchSize);
+        Buffers b = prepare(features, batchSize, shape);
         fillLabels(b, labels);
         fillMasks(b);
         if (updaters == null) {
@@ -348,7 +353,7 @@ final class SameDiffEngine implements ClassifierEngine {
             }
             e.getValue().subi(gradient);
         }
-        updateRunningStatistics(result.getOutputs(), batchSize);
+        updateRunningStatistics(result.getOutputs(), batchSize, b.shape);
         if (pool != null) {
             pool.endCall(); // gradients and loss included: they are the session's arrays
         } else {
@@ -362,11 +367,13 @@ final class SameDiffEngine implements ClassifierEngine {
     }
 
     /** running = (1 - m) running + m batch, the variance made unbiased as PyTorch does. */
-    private void updateRunningStatistics(Map<String, INDArray> outputs, int batchSize) {
+    private void updateRunningStatistics(Map<String, INDArray> outputs, int batchSize, ImageShape shape) {
+        long[] spatial = perExample.computeIfAbsent(shape, s -> spec.atInput(s).layerOutputs().stream()
+                .mapToLong(d -> (long) d.height() * d.width()).toArray());
         for (BatchStats stats : batchStats) {
             INDArray mean = outputs.get(stats.batchMean());
             INDArray var = outputs.get(stats.batchVar());
-            long n = batchSize * stats.perExample();
+            long n = batchSize * spatial[stats.layer()];
             double unbias = n > 1 ? (double) n / (n - 1) : 1.0;
             stats.runningMean().muli(1 - BN_MOMENTUM).addi(mean.reshape(stats.runningMean().shape()).mul(BN_MOMENTUM));
             stats.runningVar().muli(1 - BN_MOMENTUM).addi(var.reshape(stats.runningVar().shape()).mul(BN_MOMENTUM * unbias));
@@ -468,22 +475,32 @@ final class SameDiffEngine implements ClassifierEngine {
     }
 
     private Buffers prepare(float[] features, int batchSize) {
+        return prepare(features, batchSize, spec.input());
+    }
+
+    private Buffers prepare(float[] features, int batchSize, ImageShape in) {
         checkOpen();
         Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(in, "shape");
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
-        long expected = (long) batchSize * spec.input().length();
+        if (!in.equals(spec.input())) {
+            spec.atInput(in); // refuses a size the network cannot take, with the reason
+        }
+        long expected = (long) batchSize * in.length();
         if (features.length != expected) {
             throw new IllegalArgumentException("features has " + features.length + " values; a batch of " + batchSize
-                    + " images of " + spec.input() + " needs " + expected);
+                    + " images of " + in + " needs " + expected);
         }
-        if (buffers == null || buffers.batchSize != batchSize) {
+        if (buffers == null || buffers.batchSize != batchSize || !buffers.shape.equals(in)) {
             if (buffers != null) {
                 buffers.close();
             }
-            long[] shape = {batchSize, inputShape[0], inputShape[1], inputShape[2]};
-            buffers = new Buffers(batchSize, Nd4j.create(DataType.FLOAT, shape, 'c'));
+            long[] shape = layout == Layout.NCHW
+                    ? new long[]{batchSize, in.channels(), in.height(), in.width()}
+                    : new long[]{batchSize, in.height(), in.width(), in.channels()};
+            buffers = new Buffers(batchSize, in, Nd4j.create(DataType.FLOAT, shape, 'c'));
         }
         buffers.input.data().setData(features);
         return buffers;
@@ -598,6 +615,8 @@ final class SameDiffEngine implements ClassifierEngine {
         final List<BatchStats> batchStats = new ArrayList<>();
         private SDVariable train;
         private SDVariable infer;
+        /** The layer being built: a batch norm's statistics are counted over its output's size. */
+        private int layerIndex;
         /** A conv layer's activation, moved past the max-pooling that follows it. */
         private String deferredActivation;
 
@@ -612,9 +631,13 @@ final class SameDiffEngine implements ClassifierEngine {
 
         void build() {
             var in = spec.input();
+            // A network ending in global pooling takes any height and width (training on crops, answering on the
+            // whole image); the others keep the size their flatten was built for.
+            long height = spec.takesAnySize() ? -1 : in.height();
+            long width = spec.takesAnySize() ? -1 : in.width();
             long[] shape = layout == Layout.NCHW
-                    ? new long[]{-1, in.channels(), in.height(), in.width()}
-                    : new long[]{-1, in.height(), in.width(), in.channels()};
+                    ? new long[]{-1, in.channels(), height, width}
+                    : new long[]{-1, height, width, in.channels()};
             SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, shape);
             SDVariable label = sd.placeHolder(LABEL, DataType.FLOAT, -1, spec.outputUnits());
             train = x;
@@ -625,6 +648,7 @@ final class SameDiffEngine implements ClassifierEngine {
             for (int i = 0; i < spec.layers().size(); i++) {
                 LayerSpec layer = spec.layers().get(i);
                 String p = layer.type().label() + i;
+                layerIndex = i;
                 switch (layer.type()) {
                     case CONV -> {
                         int k = layer.kernel();
@@ -757,7 +781,7 @@ final class SameDiffEngine implements ClassifierEngine {
             int channelAxis = layout == Layout.NHWC ? 3 : 1;
             String batchMean = name + "_batch_mean";
             String batchVar = name + "_batch_var";
-            batchStats.add(new BatchStats(batchMean, batchVar, runningMean, runningVar, (long) d.height() * d.width()));
+            batchStats.add(new BatchStats(batchMean, batchVar, runningMean, runningVar, layerIndex));
             return (x, training) -> {
                 if (!training) {
                     return sd.nn().batchNorm(x, runMean, runVar, gamma, beta, BN_EPSILON, channelAxis);

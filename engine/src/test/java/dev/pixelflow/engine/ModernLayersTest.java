@@ -60,6 +60,39 @@ class ModernLayersTest {
     }
 
     @Test
+    void aPooledNetworkTrainsOnSmallerCropsAndAnswersAtItsInputSize() {
+        ImageShape crop = ImageShape.parse("12x12x3");
+        SyntheticImages small = SyntheticImages.batch(crop, 4, 16, 3);
+        SyntheticImages full = SyntheticImages.batch(RGB, 4, 16, 3);
+        try (ClassifierEngine engine = Engines.create(tinyResnet(4), SGD)) {
+            float[][] before = engine.output(full.features, 16);
+            List<Double> losses = new ArrayList<>();
+            for (int step = 0; step < 30; step++) {
+                losses.add(engine.fit(small.features, small.labels, 16, SGD.rateAt(step / 10.0, 3), crop));
+            }
+            assertThat(losses.subList(27, 30)).allSatisfy(l -> assertThat(l).isLessThan(losses.get(0) * 0.7));
+            // Steps at the full size still work after the crops, and answers come at the full size.
+            engine.fit(full.features, full.labels, 16, 0.01);
+            assertThat(engine.output(full.features, 16)).hasNumberOfRows(16);
+            assertThat(engine.output(full.features, 16)[0][0]).isNotEqualTo(before[0][0]);
+        }
+    }
+
+    @Test
+    void aFlattenedNetworkRefusesAnotherSizeWithTheReason() {
+        NetworkSpec flat = NetworkSpec.preset("small-cnn", ImageShape.parse("28x28x1"), 10);
+        ImageShape other = ImageShape.parse("24x24x1");
+        try (ClassifierEngine engine = Engines.create(flat, OptimizerSpec.defaults())) {
+            float[] x = new float[4 * other.length()];
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.fit(x, new int[4], 4, 0.001, other))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("takes only 28x28x1 images");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> tinyResnet(2).atInput(ImageShape.parse("2x2x3")))
+                .hasMessageContaining("too small");
+    }
+
+    @Test
     void runningStatisticsSurviveSaveAndReload(@TempDir Path dir) throws Exception {
         SyntheticImages data = SyntheticImages.batch(RGB, 2, 8, 4);
         Path file = dir.resolve("bn.pfe");

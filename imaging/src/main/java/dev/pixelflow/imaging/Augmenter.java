@@ -37,20 +37,35 @@ public final class Augmenter {
     }
 
     /** Writes an augmented copy of {@code hwc} into {@code dst} (same shape; may not be the same array). */
-    @SuppressWarnings("try") // the scope is used only for closing
     public void apply(byte[] hwc, ImageShape shape, RandomGenerator rng, byte[] dst) {
+        apply(hwc, shape, rng, dst, shape);
+    }
+
+    /**
+     * Writes an augmented copy of {@code hwc} ({@code shape}) into {@code dst} of {@code dstShape}, which may be smaller:
+     * the random-resized crop (or, without one, the whole image) is stretched over the destination, as a recipe that
+     * trains on crops smaller than the images it answers for needs.
+     */
+    @SuppressWarnings("try") // the scope is used only for closing
+    public void apply(byte[] hwc, ImageShape shape, RandomGenerator rng, byte[] dst, ImageShape dstShape) {
         Objects.requireNonNull(rng, "rng");
-        int length = shape.length();
-        if (hwc.length != length || dst.length != length) {
-            throw new IllegalArgumentException("expected " + length + " bytes for " + shape + ", got source "
-                    + hwc.length + " and destination " + dst.length);
+        if (hwc.length != shape.length() || dst.length != dstShape.length()) {
+            throw new IllegalArgumentException("expected " + shape.length() + " bytes for " + shape + " and "
+                    + dstShape.length() + " for " + dstShape + ", got source " + hwc.length + " and destination " + dst.length);
+        }
+        if (dstShape.channels() != shape.channels()) {
+            throw new IllegalArgumentException("destination " + dstShape + " must have the source's channels (" + shape + ")");
         }
         if (hwc == dst) {
             throw new IllegalArgumentException("source and destination must be different arrays");
         }
-        double[] inverse = drawInverseMap(shape, rng);
+        boolean resized = !dstShape.equals(shape);
+        int length = shape.length();
+        double[] inverse = drawInverseMap(dstShape, rng);
         if (settings.cropScale() > 0) {
-            inverse = compose(drawCrop(shape, rng), inverse);
+            inverse = compose(drawCrop(shape, dstShape, rng), inverse);
+        } else if (resized) {
+            inverse = compose(resize(shape, dstShape), inverse);
         }
         boolean flip = settings.horizontalFlip() && rng.nextBoolean();
         if (inverse == null && !flip) {
@@ -63,7 +78,7 @@ public final class Augmenter {
             if (inverse != null) {
                 Mat warped = new Mat();
                 Mat map = new Mat(2, 3, opencv_core.CV_64F, new DoublePointer(inverse));
-                opencv_imgproc.warpAffine(image, warped, map, new Size(shape.width(), shape.height()),
+                opencv_imgproc.warpAffine(image, warped, map, new Size(dstShape.width(), dstShape.height()),
                         opencv_imgproc.INTER_LINEAR | opencv_imgproc.WARP_INVERSE_MAP, borderMode(), new Scalar(0.0));
                 image = warped;
             }
@@ -74,7 +89,7 @@ public final class Augmenter {
             }
             NativeCv.copyOut(image, dst);
         }
-        jitter(dst, shape, rng);
+        jitter(dst, dstShape, rng);
     }
 
     /**
@@ -82,13 +97,32 @@ public final class Augmenter {
      * ratio in [3/4, 4/3] (log-uniform), at a random place, stretched over the whole output.
      */
     double[] drawCrop(ImageShape shape, RandomGenerator rng) {
+        return drawCrop(shape, shape, rng);
+    }
+
+    /** The same, stretched over an output of {@code out}'s size. */
+    double[] drawCrop(ImageShape shape, ImageShape out, RandomGenerator rng) {
         double area = rng.nextDouble(settings.cropScale(), 1.0 + Math.ulp(1.0));
         double ratio = Math.exp(rng.nextDouble(Math.log(3.0 / 4), Math.log(4.0 / 3)));
         double cw = Math.min(shape.width(), Math.sqrt(area * ratio) * shape.width());
         double ch = Math.min(shape.height(), Math.sqrt(area / ratio) * shape.height());
         double x0 = rng.nextDouble() * (shape.width() - cw);
         double y0 = rng.nextDouble() * (shape.height() - ch);
-        return new double[] {cw / shape.width(), 0, x0, 0, ch / shape.height(), y0};
+        return scaled(cw / out.width(), x0, ch / out.height(), y0);
+    }
+
+    /** The whole image stretched over an output of {@code out}'s size. */
+    static double[] resize(ImageShape shape, ImageShape out) {
+        return scaled((double) shape.width() / out.width(), 0, (double) shape.height() / out.height(), 0);
+    }
+
+    /**
+     * x_src = sx x + x0, y_src = sy y + y0, with pixel centres aligned: output pixel x covers [x, x + 1) and its
+     * centre x + ½ maps to the source point sx (x + ½) + x0, whose pixel index is that minus ½ (for a scale of 1
+     * the half-pixels cancel, so same-size crops are unchanged).
+     */
+    private static double[] scaled(double sx, double x0, double sy, double y0) {
+        return new double[] {sx, 0, x0 + (sx - 1) / 2, 0, sy, y0 + (sy - 1) / 2};
     }
 
     /** The map that applies {@code inner} (destination to intermediate), then {@code outer}; null means identity. */

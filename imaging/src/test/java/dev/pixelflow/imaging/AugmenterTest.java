@@ -57,6 +57,48 @@ class AugmenterTest {
     }
 
     @Test
+    void withoutACropAnImageIsResizedWholeToASmallerDestination() {
+        // Left half black, right half white, 16 px wide: at 8 px the halves stay halves, pixel centres aligned.
+        ImageShape big = ImageShape.parse("4x16x1");
+        ImageShape small = ImageShape.parse("4x8x1");
+        byte[] halves = new byte[big.length()];
+        for (int y = 0; y < 4; y++) {
+            for (int x = 8; x < 16; x++) {
+                halves[y * 16 + x] = (byte) 255;
+            }
+        }
+        byte[] out = new byte[small.length()];
+        new Augmenter(AugmentSettings.none()).apply(halves, big, new SplittableRandom(1), out, small);
+        for (int y = 0; y < 4; y++) {
+            assertThat(out[y * 8 + 2] & 0xff).isZero();
+            assertThat(out[y * 8 + 5] & 0xff).isEqualTo(255);
+            // The pixels beside the edge sample its two sides equally at most: [0..3] dark, [4..7] light.
+            assertThat(out[y * 8 + 3] & 0xff).isLessThan(128);
+            assertThat(out[y * 8 + 4] & 0xff).isGreaterThanOrEqualTo(128);
+        }
+    }
+
+    @Test
+    void aRandomResizedCropFillsASmallerDestinationFromInsideTheImage() {
+        Augmenter augmenter = new Augmenter(AugmentSettings.photos());
+        ImageShape crop = ImageShape.parse("96x96x3");
+        for (int seed = 0; seed < 20; seed++) {
+            double[] map = augmenter.drawCrop(SHAPE, crop, new SplittableRandom(seed));
+            // The output's outer pixel edges (0 and 96) map inside the source.
+            assertThat(map[2] - (map[0] - 1) / 2).isBetween(-1e-9, SHAPE.width() + 1e-9);
+            assertThat(map[0] * 96 + map[2] - (map[0] - 1) / 2).isBetween(0.0, SHAPE.width() + 1e-9);
+            assertThat(map[0] * 96 * map[4] * 96 / (150.0 * 150)).isBetween(0.6 * 0.99, 1.0 + 1e-9);
+        }
+        byte[] a = new byte[crop.length()];
+        byte[] b = new byte[crop.length()];
+        augmenter.apply(photo, SHAPE, new SplittableRandom(9), a, crop);
+        augmenter.apply(photo, SHAPE, new SplittableRandom(9), b, crop);
+        assertThat(a).isEqualTo(b).isNotEqualTo(new byte[crop.length()]);
+        assertThatThrownBy(() -> augmenter.apply(photo, SHAPE, new SplittableRandom(9), new byte[96 * 96], ImageShape.parse("96x96x1")))
+                .hasMessageContaining("channels");
+    }
+
+    @Test
     void aRandomResizedCropIsAScaleAndShiftThatStaysInsideTheImage() {
         Augmenter augmenter = new Augmenter(new AugmentSettings(0, 0, 0, 0, 0, false, AugmentSettings.Fill.REFLECT, 0.6, 0));
         for (int seed = 0; seed < 50; seed++) {

@@ -61,6 +61,12 @@ final class FakeEngine implements ClassifierEngine {
     }
 
     @Override
+    public double fit(float[] features, int[] labels, int batchSize, double learningRate,
+                      dev.pixelflow.common.image.ImageShape shape) {
+        return fit(features, labels, batchSize);
+    }
+
+    @Override
     public float[][] output(float[] features, int batchSize) {
         if (closed) {
             throw new IllegalStateException("engine is closed");

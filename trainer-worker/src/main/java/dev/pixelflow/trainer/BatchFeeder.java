@@ -48,18 +48,22 @@ final class BatchFeeder implements AutoCloseable {
 
     BatchFeeder(byte[][] pixels, int[] labels, ImageShape shape, int batchSize, AugmentSettings augmentation,
                 boolean channelsFirst, long epochSeed) {
-        this(inMemory(pixels, labels), labels.length, shape, batchSize, augmentation, channelsFirst, epochSeed);
+        this(inMemory(pixels, labels), labels.length, shape, shape, batchSize, augmentation, channelsFirst, epochSeed);
     }
 
-    /** @param count how many images the source will give: sizes the batches and the progress bar */
-    BatchFeeder(Source source, int count, ImageShape shape, int batchSize, AugmentSettings augmentation,
-                boolean channelsFirst, long epochSeed) {
+    /**
+     * @param count     how many images the source will give: sizes the batches and the progress bar
+     * @param shape     the size of the source's images
+     * @param trainSize the size of the images in the batches: {@code shape}, or smaller crops of it
+     */
+    BatchFeeder(Source source, int count, ImageShape shape, ImageShape trainSize, int batchSize,
+                AugmentSettings augmentation, boolean channelsFirst, long epochSeed) {
         this.batches = (count + batchSize - 1) / batchSize;
-        Augmenter augmenter = augmentation.isIdentity() ? null : new Augmenter(augmentation);
+        Augmenter augmenter = augmentation.isIdentity() && trainSize.equals(shape) ? null : new Augmenter(augmentation);
         thread = DaemonThreads.named("batch-feeder").newThread(() -> {
             try {
                 SplittableRandom rng = new SplittableRandom(epochSeed);
-                Assembler batch = new Assembler(count, shape, batchSize, augmenter, channelsFirst, rng);
+                Assembler batch = new Assembler(count, shape, trainSize, batchSize, augmenter, channelsFirst, rng);
                 source.feed(rng, closed::get, batch);
                 batch.flush();
                 put(END);
@@ -75,6 +79,7 @@ final class BatchFeeder implements AutoCloseable {
 
     /** Fills batches image by image, sized so the epoch's last batch holds exactly what is left. */
     private final class Assembler implements Sink {
+        private final ImageShape source;
         private final ImageShape shape;
         private final int batchSize;
         private final Augmenter augmenter;
@@ -86,8 +91,10 @@ final class BatchFeeder implements AutoCloseable {
         private int[] y;
         private int filled;
 
-        Assembler(int count, ImageShape shape, int batchSize, Augmenter augmenter, boolean channelsFirst, SplittableRandom rng) {
+        Assembler(int count, ImageShape source, ImageShape shape, int batchSize, Augmenter augmenter, boolean channelsFirst,
+                  SplittableRandom rng) {
             this.remaining = count;
+            this.source = source;
             this.shape = shape;
             this.batchSize = batchSize;
             this.augmenter = augmenter;
@@ -106,7 +113,7 @@ final class BatchFeeder implements AutoCloseable {
             }
             byte[] img = pixels;
             if (augmenter != null) {
-                augmenter.apply(img, shape, rng.split(), warped);
+                augmenter.apply(img, source, rng.split(), warped, shape);
                 img = warped;
             }
             ImagePreprocessor.toUnitFloat(img, shape, x, filled * shape.length(), channelsFirst);

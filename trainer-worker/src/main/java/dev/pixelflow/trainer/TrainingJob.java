@@ -3,6 +3,7 @@ package dev.pixelflow.trainer;
 import dev.pixelflow.engine.ClassifierEngine;
 import dev.pixelflow.engine.EvalBatch;
 import dev.pixelflow.engine.Engines;
+import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.network.NetworkSpec;
 import dev.pixelflow.imaging.ImagePreprocessor;
 import dev.pixelflow.common.image.PreprocessFingerprint;
@@ -148,12 +149,14 @@ final class TrainingJob {
             return Engines.load(tmp);
         }
         NetworkSpec spec;
+        NetworkSpec training;
         try {
             spec = request.network(data.classNames().size());
+            training = spec.atInput(request.trainingShape()); // crops smaller than the stored images, if asked
         } catch (IllegalArgumentException e) {
             throw new JobFailedException("invalid network: " + e.getMessage(), e);
         }
-        NetworkFit.check(spec, request.batchSize(), Engines.nativeMemoryLimit());
+        NetworkFit.check(training, request.batchSize(), Engines.nativeMemoryLimit());
         return Engines.create(spec, request.optimizer());
     }
 
@@ -198,7 +201,8 @@ final class TrainingJob {
             source = streamed;
         }
         long waitedMillis;
-        try (BatchFeeder feeder = new BatchFeeder(source, data.trainSize(), data.shape(), request.batchSize(),
+        ImageShape trainShape = request.trainingShape();
+        try (BatchFeeder feeder = new BatchFeeder(source, data.trainSize(), data.shape(), trainShape, request.batchSize(),
                 request.augmentation(), engine.channelsFirst(), epochSeed)) {
             long batch = 0;
             long lastReport = System.nanoTime();
@@ -209,7 +213,7 @@ final class TrainingJob {
                 }
                 // The schedule is a function of the position in the run: a resumed job continues with the same rates.
                 double rate = request.optimizer().rateAt(epoch - 1 + (double) batch / feeder.batches(), request.epochs());
-                double loss = engine.fit(b.features(), b.labels(), b.size(), rate);
+                double loss = engine.fit(b.features(), b.labels(), b.size(), rate, trainShape);
                 lossSum += loss * b.size();
                 seen += b.size();
                 batch++;

@@ -148,6 +148,53 @@ class TrainerWorkerIT {
     }
 
     @Test
+    void aPooledNetworkTrainsOnSmallerCropsAndItsVersionAnswersAtTheStoredSize(KafkaTestBroker broker, @TempDir Path state)
+            throws Exception {
+        String prefix = broker.uniqueName("train-crops") + ".";
+        Topics topics = new Topics(prefix);
+        TrainerTestSupport.createTopics(broker.bootstrapServers(), topics);
+        TrainerTestSupport.produceTensors(broker.bootstrapServers(), topics, TestDatasets.dogsVsCats().resolve("train"), 40, SHAPE);
+        TrainerWorker worker = TrainerTestSupport.worker(env(broker.bootstrapServers(), prefix, state));
+        worker.start();
+        try {
+            ImageShape crops = new ImageShape(48, 48, 3);
+            TrainingRequest flat = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, "job-flat-crops", "flat", "small-vgg",
+                    null, SHAPE, null, OptimizerSpec.defaults(), 16, 1, AugmentSettings.photos(), 7L, null, Instant.now(),
+                    null, false, crops);
+            TrainingRequest pooled = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, "job-crops", "pooled", "resnet-small",
+                    null, SHAPE, null, OptimizerSpec.of(OptimizerSpec.SGD), 16, 1, AugmentSettings.photos(), 7L, null,
+                    Instant.now(), null, true, crops);
+            send(broker.bootstrapServers(), topics, flat);
+            send(broker.bootstrapServers(), topics, pooled);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                    events(broker.bootstrapServers(), topics.trainingMetrics.name(), pooled.jobId()).stream()
+                            .anyMatch(e -> e.type() == TrainingEvent.Type.PUBLISHED || e.type() == TrainingEvent.Type.FAILED));
+            assertThat(events(broker.bootstrapServers(), topics.trainingMetrics.name(), flat.jobId()))
+                    .filteredOn(e -> e.type() == TrainingEvent.Type.FAILED).singleElement()
+                    .satisfies(e -> assertThat(e.message()).contains("invalid network", "takes only 64x64x3 images"));
+            assertThat(events(broker.bootstrapServers(), topics.trainingMetrics.name(), pooled.jobId()))
+                    .extracting(TrainingEvent::type).contains(TrainingEvent.Type.PUBLISHED)
+                    .doesNotContain(TrainingEvent.Type.FAILED);
+
+            KafkaClients clients = new KafkaClients(new KafkaSettings(broker.bootstrapServers(), prefix, Map.of()), "test");
+            ModelCatalog.Loaded loaded = new ModelCatalog(clients, topics.models.name()).load("pooled").orElseThrow();
+            // The manifest says both sizes: whole images of 64x64x3 in, trained on 48x48x3 crops (its request).
+            assertThat(loaded.version().inputShape()).isEqualTo(SHAPE);
+            TrainingRequest recorded = dev.pixelflow.common.message.Json.MAPPER.readValue(loaded.version().request(),
+                    TrainingRequest.class);
+            assertThat(recorded.trainSize()).isEqualTo(crops);
+            Path exported = state.resolve("pooled.bin");
+            Files.write(exported, loaded.artifact());
+            try (ClassifierEngine engine = Engines.load(exported)) {
+                assertThat(engine.spec().input()).isEqualTo(SHAPE);
+                assertThat(engine.output(new float[2 * SHAPE.length()], 2)).hasNumberOfRows(2);
+            }
+        } finally {
+            worker.stop();
+        }
+    }
+
+    @Test
     void aJobWithNoDataAtItsSizeFailsAtOnceNamingTheSizesThatExist(KafkaTestBroker broker, @TempDir Path state) throws Exception {
         String prefix = broker.uniqueName("train-nodata") + ".";
         Topics topics = new Topics(prefix);

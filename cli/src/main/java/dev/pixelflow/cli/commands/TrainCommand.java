@@ -43,6 +43,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "HxWxC", description = "input size; the data must be ingested at it (default: the recipe's, else 150x150x3)", converter = ShapeConverter.class)
     ImageShape size;
 
+    @Option(names = "--train-size", paramLabel = "HxWxC", converter = ShapeConverter.class,
+            description = "train on crops of this size, smaller than --size, and answer on whole images of --size; only "
+                    + "for networks ending in global pooling (default: the recipe's unless --size is given, else whole images)")
+    ImageShape trainSize;
+
     @Option(names = "--preset", paramLabel = "NAME", description = "network preset: ${COMPLETION-CANDIDATES} (default: the recipe's, else small-cnn for 1-channel inputs up to 64 px, else small-vgg)",
             completionCandidates = PresetNames.class)
     String preset;
@@ -121,6 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Recipe base = recipe == null ? null : Recipe.named(recipe);
         ImageShape shape = size != null ? size : base != null ? base.input() : new ImageShape(150, 150, 3);
+        ImageShape crops = trainSize != null ? trainSize : size == null && base != null ? base.trainSize() : null;
         String presetName = preset != null ? preset : base != null ? base.preset()
                 : shape.channels() == 1 && Math.max(shape.height(), shape.width()) <= 64 ? "small-cnn" : "small-vgg";
         if (!NetworkSpec.presetNames().contains(presetName)) {
@@ -142,7 +148,11 @@ public final class TrainCommand implements Callable<Integer> {
         String jobId = model + "-" + UUID.randomUUID().toString().substring(0, 8);
         TrainingRequest request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, model, presetName, null, shape,
                 classes, opt, batchSize, epochCount, augmentation, seed, warmStart, Instant.now(),
-                new PublishPolicy(publishEvery, publishBest, candidate), testTimeAugmentation);
+                new PublishPolicy(publishEvery, publishBest, candidate), testTimeAugmentation, crops);
+        if (request.trainSize() != null) {
+            // Refused here rather than by the trainer minutes later: a flattening network cannot take other sizes.
+            NetworkSpec.preset(presetName, shape, 2).atInput(request.trainSize());
+        }
         KafkaClients clients = kafka.clients("train");
         Topics topics = kafka.topics();
         kafka.ensureTopics(clients, topics);
@@ -152,8 +162,9 @@ public final class TrainCommand implements Callable<Integer> {
                 producer.send(new ProducerRecord<>(topics.trainingRequests.name(), jobId,
                         TrainingRequest.SERDE.serialize(topics.trainingRequests.name(), request))).get();
             }
-            System.out.printf("sent training job %s: model %s, %s%s %s, %d epochs, batch %d, %s, augmentation %s%s%n",
-                    jobId, model, base == null ? "" : "recipe " + base.name() + ": ", presetName, shape, epochCount, batchSize,
+            System.out.printf("sent training job %s: model %s, %s%s %s%s, %d epochs, batch %d, %s, augmentation %s%s%n",
+                    jobId, model, base == null ? "" : "recipe " + base.name() + ": ", presetName, shape,
+                    request.trainSize() == null ? "" : " trained on " + request.trainSize() + " crops", epochCount, batchSize,
                     opt.describe(), aug == null ? "the recipe's" : aug, testTimeAugmentation ? ", flip TTA" : "");
             if (follower == null) {
                 return 0;

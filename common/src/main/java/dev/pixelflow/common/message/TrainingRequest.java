@@ -20,11 +20,16 @@ import java.util.List;
  * @param publish      intermediate versions (every K epochs, on best validation accuracy); null for the final one only
  * @param tta          whether the versions answer with test-time augmentation (the mean of the image's and its mirror
  *                     image's probabilities) unless a request says otherwise; absent (false) in 0.1 requests
+ * @param trainSize    the size of the crops the network trains on, smaller than {@code inputShape}, or null to train
+ *                     on whole images; validation and serving always feed whole images of {@code inputShape}, so a
+ *                     version's manifest (which records this request) says both sizes. Only a network ending in
+ *                     global pooling can do this.
  */
 public record TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
                               ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize,
                               int epochs, AugmentSettings augmentation, long seed, String warmStart,
-                              Instant requestedAt, PublishPolicy publish, Boolean tta) implements Versioned {
+                              Instant requestedAt, PublishPolicy publish, Boolean tta, ImageShape trainSize)
+        implements Versioned {
     public static final int SCHEMA_VERSION = 1;
     public static final JsonSerde<TrainingRequest> SERDE = new JsonSerde<>(TrainingRequest.class, "training request", SCHEMA_VERSION);
 
@@ -53,6 +58,28 @@ public record TrainingRequest(int schemaVersion, String jobId, String model, Str
         augmentation = augmentation == null ? AugmentSettings.none() : augmentation;
         publish = publish == null ? PublishPolicy.finalOnly() : publish;
         tta = tta != null && tta;
+        if (trainSize != null && trainSize.equals(inputShape)) {
+            trainSize = null;
+        }
+        if (trainSize != null && (trainSize.channels() != inputShape.channels()
+                || trainSize.height() > inputShape.height() || trainSize.width() > inputShape.width())) {
+            throw new IllegalArgumentException("field 'trainSize' (" + trainSize + ") must fit inside 'inputShape' ("
+                    + inputShape + ") with the same channels: the network trains on crops of the stored images");
+        }
+    }
+
+    /** A request that trains on whole images. */
+    public TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
+                           ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize, int epochs,
+                           AugmentSettings augmentation, long seed, String warmStart, Instant requestedAt,
+                           PublishPolicy publish, Boolean tta) {
+        this(schemaVersion, jobId, model, preset, layers, inputShape, classes, optimizer, batchSize, epochs, augmentation,
+                seed, warmStart, requestedAt, publish, tta, null);
+    }
+
+    /** The size of the images the network trains on: {@code trainSize}, or the whole stored image. */
+    public ImageShape trainingShape() {
+        return trainSize != null ? trainSize : inputShape;
     }
 
     /** A request without test-time augmentation. */

@@ -117,6 +117,41 @@ public record NetworkSpec(ImageShape input, int classes, List<LayerSpec> layers,
         return new NetworkSpec(input, classes, layers, newSeed);
     }
 
+    /**
+     * True when the network ends in global average pooling without a flatten: no weight depends on the image size, so
+     * it can train on crops smaller than the images it answers for (a recipe's {@code trainSize}).
+     */
+    public boolean takesAnySize() {
+        boolean pooled = false;
+        for (LayerSpec layer : layers) {
+            if (layer.type() == LayerSpec.Type.FLATTEN) {
+                return false;
+            }
+            pooled |= layer.type() == LayerSpec.Type.GAP;
+        }
+        return pooled;
+    }
+
+    /**
+     * The same network fed images of {@code other}'s size: refused when the network's weights depend on the size
+     * ({@link #takesAnySize()}) or when its downsampling leaves nothing of such an image.
+     */
+    public NetworkSpec atInput(ImageShape other) {
+        Objects.requireNonNull(other, "input shape");
+        if (other.equals(input)) {
+            return this;
+        }
+        if (other.channels() != input.channels()) {
+            throw new IllegalArgumentException("images of " + other + " have " + other.channels() + " channels; the "
+                    + "network takes " + input.channels());
+        }
+        if (!takesAnySize()) {
+            throw new IllegalArgumentException("this network takes only " + input + " images: its head flattens the "
+                    + "image, so its weights depend on the size (a network ending in gap takes other sizes)");
+        }
+        return new NetworkSpec(other, classes, layers, seed);
+    }
+
     /** True for two classes: one sigmoid output unit rather than a softmax. */
     public boolean binary() {
         return classes == 2;

@@ -35,7 +35,7 @@ class RecipeTest {
     @Test
     void aRecipeWithFlipTtaMustTrainOnMirroredImages() {
         Recipe photos = Recipe.named("photos-1h");
-        assertThatThrownBy(() -> new Recipe("mirror", "x", photos.preset(), photos.input(), photos.optimizer(),
+        assertThatThrownBy(() -> new Recipe("mirror", "x", photos.preset(), photos.input(), null, photos.optimizer(),
                 photos.batchSize(), photos.epochs(), AugmentSettings.none(), true))
                 .hasMessageContaining("recipe mirror answers with flip TTA but never trains on mirrored images");
         assertThat(Recipe.all()).allMatch(r -> !r.tta() || r.augmentation().horizontalFlip());
@@ -61,9 +61,27 @@ class RecipeTest {
 
         Recipe photos = Recipe.named("photos-1h");
         TrainingRequest modern = new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
-                photos.optimizer(), photos.batchSize(), photos.epochs(), photos.augmentation(), 7, null, null, null, true);
+                photos.optimizer(), photos.batchSize(), photos.epochs(), photos.augmentation(), 7, null, null, null, true,
+                photos.trainSize());
         TrainingRequest back = Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(modern), TrainingRequest.class);
         assertThat(back).isEqualTo(modern);
         assertThat(back.tta()).isTrue();
+        assertThat(back.trainingShape()).isEqualTo(new ImageShape(96, 96, 3));
+        assertThat(fromOld.trainingShape()).isEqualTo(fromOld.inputShape());
+    }
+
+    @Test
+    void aRecipeMayTrainOnSmallerCropsOnlyOfANetworkEndingInPooling() {
+        Recipe photos = Recipe.named("photos-1h");
+        assertThat(photos.describe()).contains("112x112x3").contains("trained on 96x96x3 crops");
+        assertThatThrownBy(() -> new Recipe("flat", "x", "small-vgg", new ImageShape(150, 150, 3), new ImageShape(128, 128, 3),
+                photos.optimizer(), 32, 1, AugmentSettings.defaults(), false))
+                .hasMessageContaining("takes only 150x150x3 images");
+        assertThatThrownBy(() -> new Recipe("big", "x", photos.preset(), photos.input(), new ImageShape(128, 128, 3),
+                photos.optimizer(), 32, 1, photos.augmentation(), false))
+                .hasMessageContaining("the crops must be smaller");
+        assertThatThrownBy(() -> new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
+                photos.optimizer(), 64, 1, photos.augmentation(), 7, null, null, null, true, new ImageShape(96, 96, 1)))
+                .hasMessageContaining("field 'trainSize' (96x96x1) must fit inside 'inputShape' (112x112x3)");
     }
 }
