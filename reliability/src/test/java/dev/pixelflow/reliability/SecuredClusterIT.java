@@ -304,7 +304,7 @@ class SecuredClusterIT {
         JavaProcess plain = worker("ingest-sasl-plaintext", IngestWorkerMain.class.getName(), env);
         int code = plain.awaitExitCode(COMMAND_TIMEOUT);
         assertThat(code).as(plain.log()).isEqualTo(2);
-        assertThat(plain.log()).contains("ingest worker: refused by the cluster at start: the listener at " + broker.bootstrapServers()
+        assertThat(plain.log()).contains("ingest worker: cannot talk to the cluster at start: the listener at " + broker.bootstrapServers()
                 + " speaks TLS, but KAFKA_SECURITY_PROTOCOL is SASL_PLAINTEXT:");
         assertThat(plain.log()).doesNotContain(ingest.password());
     }

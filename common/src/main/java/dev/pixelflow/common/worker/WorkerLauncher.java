@@ -1,5 +1,6 @@
 package dev.pixelflow.common.worker;
 
+import dev.pixelflow.common.kafka.ListenerMismatchException;
 import dev.pixelflow.common.acl.AccessDenied;
 import dev.pixelflow.common.acl.Role;
 import dev.pixelflow.common.acl.RoleRights;
@@ -39,6 +40,15 @@ public final class WorkerLauncher {
     public static Optional<String> refusal(WorkerContext context, Throwable error) {
         return AccessDenied.describe(error, context.kafka(), RoleRights.from(context.source(), false),
                 Role.of(context.role()).orElse(null));
+    }
+
+    private static boolean listenerMismatch(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof ListenerMismatchException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static int launch(String role, int defaultHttpPort, ConfigSource source, Function<WorkerContext, Worker> factory) {
@@ -96,8 +106,10 @@ public final class WorkerLauncher {
         } catch (RuntimeException e) {
             Optional<String> refused = refusal(context, e);
             if (refused.isPresent()) {
-                // One line and no stack trace: this is a setting or an ACL to fix, not a bug.
-                LOG.error("{} worker: refused by the cluster at start: {}", role, refused.get());
+                // One line and no stack trace: this is a setting or an ACL to fix, not a bug. A listener that speaks
+                // another protocol refused nothing: the worker could not talk to it.
+                LOG.error("{} worker: {} at start: {}", role, listenerMismatch(e) ? "cannot talk to the cluster"
+                        : "refused by the cluster", refused.get());
                 return 2;
             }
             LOG.error("{} worker: failed to start: {}", role, e.getMessage(), e);
