@@ -6,6 +6,7 @@ import dev.pixelflow.cli.stack.StackFile;
 import dev.pixelflow.common.config.ConfigSource;
 import dev.pixelflow.common.config.KafkaSettings;
 import dev.pixelflow.common.network.OptimizerSpec;
+import dev.pixelflow.common.network.Recipe;
 import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.cli.data.LabelRule;
 import dev.pixelflow.common.image.ImageShape;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Option;
         description = "Run the whole system once: broker, workers, ingest, train, classify held-out images, report.")
 public final class DemoCommand implements Callable<Integer> {
     static final Path FASHION_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+    private static final Recipe FASHION_RECIPE = Recipe.named("fashion-mnist");
 
     @Option(names = "--data", paramLabel = "DIR", description = "a labelled folder instead of Fashion-MNIST (e.g. ../shared/datasets/dogs-vs-cats/train)")
     Path data;
@@ -128,14 +130,20 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new IllegalStateException("ingest failed");
             }
 
-            String preset = shape.channels() == 1 && Math.max(shape.height(), shape.width()) <= 64 ? "small-cnn" : "small-vgg";
-            OptimizerSpec optimizer = fashion ? new OptimizerSpec(OptimizerSpec.ADAM, 1e-3) : OptimizerSpec.defaults();
-            AugmentSettings augmentation = preset.equals("small-vgg") ? AugmentSettings.defaults() : AugmentSettings.none();
+            // Fashion-MNIST at its own size trains the fashion-mnist recipe's network and rule, for fewer epochs.
+            Recipe recipe = fashion && shape.equals(FASHION_RECIPE.input()) ? FASHION_RECIPE : null;
+            String preset = recipe != null ? recipe.preset()
+                    : shape.channels() == 1 && Math.max(shape.height(), shape.width()) <= 64 ? "small-cnn" : "small-vgg";
+            OptimizerSpec optimizer = recipe != null ? recipe.optimizer()
+                    : fashion ? new OptimizerSpec(OptimizerSpec.ADAM, 1e-3) : OptimizerSpec.defaults();
+            AugmentSettings augmentation = recipe != null ? recipe.augmentation()
+                    : preset.equals("small-vgg") ? AugmentSettings.defaults() : AugmentSettings.none();
+            int batchSize = recipe != null ? recipe.batchSize() : fashion ? 64 : 32;
             String jobId = model + "-" + Long.toHexString(System.nanoTime());
             TrainingRequest request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, model, preset, null, shape, null,
-                    optimizer, fashion ? 64 : 32, epochCount, augmentation, 42L, null, Instant.now());
-            step("training " + model + ": " + preset + ", " + epochCount + " epochs, " + optimizer.name() + " lr "
-                    + optimizer.learningRate());
+                    optimizer, batchSize, epochCount, augmentation, 42L, null, Instant.now());
+            step("training " + model + ": " + preset + ", " + epochCount + " epochs, batch " + batchSize + ", "
+                    + optimizer.describe());
             TrainingFollower.Outcome outcome;
             try (TrainingFollower follower = new TrainingFollower(clients, topics.trainingMetrics.name(), jobId);
                  KafkaProducer<String, byte[]> producer = clients.producer("demo", new StringSerializer(), new ByteArraySerializer())) {
