@@ -485,15 +485,15 @@ final class SameDiffEngine implements ClassifierEngine {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
-        if (!in.equals(spec.input())) {
-            spec.atInput(in); // refuses a size the network cannot take, with the reason
-        }
         long expected = (long) batchSize * in.length();
         if (features.length != expected) {
             throw new IllegalArgumentException("features has " + features.length + " values; a batch of " + batchSize
                     + " images of " + in + " needs " + expected);
         }
         if (buffers == null || buffers.batchSize != batchSize || !buffers.shape.equals(in)) {
+            if (!in.equals(spec.input())) {
+                spec.atInput(in); // refuses a size the network cannot take, with the reason; once per new size
+            }
             if (buffers != null) {
                 buffers.close();
             }
