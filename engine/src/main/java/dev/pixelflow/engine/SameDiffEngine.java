@@ -62,7 +62,8 @@ import java.util.function.UnaryOperator;
  * can. Written as plain mean/variance/scale ops instead, a network with batch normalisation trained 3.6x slower
  * than without (the backward passes of the broadcast multiplies dominated). The batch statistics are outputs of
  * each training step; the running averages (PyTorch's momentum 0.1, unbiased variance) are updated here and saved
- * with the weights; answering uses the fused op on them.</li>
+ * with the weights; answering folds them and the scale and shift into the convolution before
+ * ({@link BatchNormFold}), or uses the fused op on them where no convolution comes before.</li>
  * </ul>
  */
 final class SameDiffEngine implements ClassifierEngine {
@@ -144,6 +145,9 @@ final class SameDiffEngine implements ClassifierEngine {
     /** Arrays that are saved with the weights but not trained: batch normalisation's running statistics. */
     private final Map<String, INDArray> state;
     private final List<BatchStats> batchStats;
+    /** Convolutions folded with their batch norms for answering; recomputed after training changed them. */
+    private final List<BatchNormFold> folds;
+    private boolean foldsCurrent;
     /** Step outputs: the loss, then every batch-norm layer's batch statistics. */
     private final List<String> stepOutputs;
     /** The rate the updaters were last given; the schedule changes it between steps. */
@@ -171,6 +175,7 @@ final class SameDiffEngine implements ClassifierEngine {
         graph.build();
         this.state = graph.state;
         this.batchStats = graph.batchStats;
+        this.folds = graph.folds;
         List<String> outputs = new ArrayList<>();
         outputs.add(LOSS);
         for (BatchStats b : batchStats) {
@@ -297,11 +302,11 @@ final class SameDiffEngine implements ClassifierEngine {
         return layout == Layout.NCHW;
     }
 
-    /** A trainable array by variable name, for tests that check the graph against a reference. */
+    /** A saved array (trained, or a running statistic) by name, for tests that check the graph against a reference. */
     INDArray variable(String name) {
-        INDArray arr = params.get(name);
+        INDArray arr = params.containsKey(name) ? params.get(name) : state.get(name);
         if (arr == null) {
-            throw new IllegalArgumentException("no variable " + name + "; have " + params.keySet());
+            throw new IllegalArgumentException("no variable " + name + "; have " + savedArrays().keySet());
         }
         return arr;
     }
@@ -354,6 +359,7 @@ final class SameDiffEngine implements ClassifierEngine {
             e.getValue().subi(gradient);
         }
         updateRunningStatistics(result.getOutputs(), batchSize, b.shape);
+        foldsCurrent = false;
         if (pool != null) {
             pool.endCall(); // gradients and loss included: they are the session's arrays
         } else {
@@ -383,6 +389,7 @@ final class SameDiffEngine implements ClassifierEngine {
     @Override
     public float[][] output(float[] features, int batchSize) {
         Buffers b = prepare(features, batchSize);
+        refreshFolds();
         INDArray probs = sd.outputSingle(Map.of(INPUT, b.input), PROBS);
         float[][] p = probabilities(probs, batchSize);
         endCall(sd);
@@ -393,6 +400,7 @@ final class SameDiffEngine implements ClassifierEngine {
     public EvalBatch evaluate(float[] features, int[] labels, int batchSize) {
         Buffers b = prepare(features, batchSize);
         fillLabels(b, labels);
+        refreshFolds();
         Map<String, INDArray> out = sd.output(Map.of(INPUT, b.input, LABEL, b.label), PROBS, EVAL_LOSS);
         float[][] p = probabilities(out.get(PROBS), batchSize);
         double loss = out.get(EVAL_LOSS).getDouble(0);
@@ -412,6 +420,14 @@ final class SameDiffEngine implements ClassifierEngine {
             }
         }
         return new EvalBatch(loss, p, predicted, correct);
+    }
+
+    /** Folds the current weights and running statistics into the answering branch's convolutions, when they changed. */
+    private void refreshFolds() {
+        if (!foldsCurrent) {
+            folds.forEach(BatchNormFold::refresh);
+            foldsCurrent = true;
+        }
     }
 
     @Override
@@ -436,6 +452,7 @@ final class SameDiffEngine implements ClassifierEngine {
         // Free off-heap memory now rather than at some later GC: inference swaps models while serving.
         params.values().forEach(StepArrayPool::closeQuietly);
         state.values().forEach(StepArrayPool::closeQuietly);
+        folds.forEach(BatchNormFold::close);
         if (updaterState != null) {
             updaterState.values().forEach(StepArrayPool::closeQuietly);
         }
@@ -613,12 +630,14 @@ final class SameDiffEngine implements ClassifierEngine {
         private final SplittableRandom init;
         final Map<String, INDArray> state = new LinkedHashMap<>();
         final List<BatchStats> batchStats = new ArrayList<>();
+        /** Every convolution folded with the batch norm after it, for answering. */
+        final List<BatchNormFold> folds = new ArrayList<>();
         private SDVariable train;
         private SDVariable infer;
-        /** The layer being built: a batch norm's statistics are counted over its output's size. */
-        private int layerIndex;
         /** A conv layer's activation, moved past the max-pooling that follows it. */
         private String deferredActivation;
+        /** The batch-norm layer after a linear conv, built with the conv, which the answering branch folded into it. */
+        private BatchNorm foldedNext;
 
         GraphBuilder(SameDiff sd, NetworkSpec spec, OptimizerSpec optimizer, Layout layout, List<Mask> masks) {
             this.sd = sd;
@@ -648,7 +667,6 @@ final class SameDiffEngine implements ClassifierEngine {
             for (int i = 0; i < spec.layers().size(); i++) {
                 LayerSpec layer = spec.layers().get(i);
                 String p = layer.type().label() + i;
-                layerIndex = i;
                 switch (layer.type()) {
                     case CONV -> {
                         int k = layer.kernel();
@@ -661,7 +679,12 @@ final class SameDiffEngine implements ClassifierEngine {
                                 .paddingMode(layer.samePadding() ? PaddingMode.SAME : PaddingMode.VALID)
                                 .dataFormat(layout == Layout.NCHW ? "NCHW" : "NHWC")
                                 .build();
-                        if (poolsNext(i) && monotone(layer.activation())) {
+                        if (batchNormNext(i) && LayerSpec.LINEAR.equals(layer.activation())) {
+                            foldedNext = batchNorm(spec.layers().get(i + 1).type().label() + (i + 1), dims.get(i), i + 1);
+                            BatchNorm bn = foldedNext;
+                            train = sd.cnn().conv2d(train, w, b, conf);
+                            infer = bn.foldedConv(infer, w, b, conf);
+                        } else if (poolsNext(i) && monotone(layer.activation())) {
                             // Max-pooling commutes with a monotone activation (relu, tanh): applied after the pool,
                             // the activation and its gradient touch a quarter of the values. They were ~12% of a
                             // training step at 150x150 before.
@@ -692,11 +715,17 @@ final class SameDiffEngine implements ClassifierEngine {
                         apply(v -> v.mean(spatial));
                     }
                     case BATCHNORM -> {
-                        BatchNorm bn = batchNorm(p, d);
                         String act = layer.activation() == null ? LayerSpec.LINEAR : layer.activation();
-                        branch((v, training) -> activation(bn.apply(v, training), act));
+                        if (foldedNext != null) {
+                            train = activation(foldedNext.apply(train, true), act);
+                            infer = activation(infer, act);
+                            foldedNext = null;
+                        } else {
+                            BatchNorm bn = batchNorm(p, d, i);
+                            branch((v, training) -> activation(bn.apply(v, training), act));
+                        }
                     }
-                    case RESIDUAL -> residual(p, layer, d);
+                    case RESIDUAL -> residual(p, layer, d, i);
                     case DROPOUT -> {
                         if (layer.rate() > 0) {
                             Mask m = masks.get(maskIndex++);
@@ -756,63 +785,98 @@ final class SameDiffEngine implements ClassifierEngine {
             return layer + 1 < layers.size() && layers.get(layer + 1).type() == LayerSpec.Type.MAXPOOL;
         }
 
-        /** A batch-norm layer's variables; {@link #apply} adds its ops to one branch. */
-        private interface BatchNorm {
-            SDVariable apply(SDVariable input, boolean training);
+        private boolean batchNormNext(int layer) {
+            List<LayerSpec> layers = spec.layers();
+            return layer + 1 < layers.size() && layers.get(layer + 1).type() == LayerSpec.Type.BATCHNORM;
         }
 
-        /**
-         * Scale and shift per channel (trained), running mean and variance (saved, not trained). Training normalises
-         * with the batch's own statistics, written as plain ops so SameDiff derives their gradients; answering uses
-         * the running statistics in the fused op.
-         */
-        private BatchNorm batchNorm(String name, NetworkSpec.Dims d) {
-            TrainingBatchNorm.install();
-            int c = d.channels();
-            SDVariable gamma = sd.var(name + "_gamma", Nd4j.ones(DataType.FLOAT, c));
-            SDVariable beta = sd.var(name + "_beta", Nd4j.zeros(DataType.FLOAT, c));
-            INDArray runningMean = Nd4j.zeros(DataType.FLOAT, c);
-            INDArray runningVar = Nd4j.ones(DataType.FLOAT, c);
-            state.put(name + "_mean", runningMean);
-            state.put(name + "_var", runningVar);
-            SDVariable runMean = sd.constant(name + "_mean", runningMean);
-            SDVariable runVar = sd.constant(name + "_var", runningVar);
-            int[] axes = layout == Layout.NHWC ? new int[]{0, 1, 2} : new int[]{0, 2, 3};
-            int channelAxis = layout == Layout.NHWC ? 3 : 1;
-            String batchMean = name + "_batch_mean";
-            String batchVar = name + "_batch_var";
-            batchStats.add(new BatchStats(batchMean, batchVar, runningMean, runningVar, layerIndex));
-            return (x, training) -> {
+        /** A batch-norm layer's variables; {@link #apply} and {@link #foldedConv} add its ops to one branch. */
+        private final class BatchNorm {
+            private final String name;
+            private final SDVariable gamma;
+            private final SDVariable beta;
+            private final INDArray runningMean;
+            private final INDArray runningVar;
+            private final SDVariable runMean;
+            private final SDVariable runVar;
+            private final String batchMean;
+            private final String batchVar;
+
+            BatchNorm(String name, int channels, int layer) {
+                this.name = name;
+                gamma = sd.var(name + "_gamma", Nd4j.ones(DataType.FLOAT, channels));
+                beta = sd.var(name + "_beta", Nd4j.zeros(DataType.FLOAT, channels));
+                runningMean = Nd4j.zeros(DataType.FLOAT, channels);
+                runningVar = Nd4j.ones(DataType.FLOAT, channels);
+                state.put(name + "_mean", runningMean);
+                state.put(name + "_var", runningVar);
+                runMean = sd.constant(name + "_mean", runningMean);
+                runVar = sd.constant(name + "_var", runningVar);
+                batchMean = name + "_batch_mean";
+                batchVar = name + "_batch_var";
+                batchStats.add(new BatchStats(batchMean, batchVar, runningMean, runningVar, layer));
+            }
+
+            /**
+             * Training normalises with the batch's own statistics, written as plain ops so SameDiff derives their
+             * gradients; answering uses the running statistics in the fused op.
+             */
+            SDVariable apply(SDVariable x, boolean training) {
+                int channelAxis = layout == Layout.NHWC ? 3 : 1;
                 if (!training) {
                     return sd.nn().batchNorm(x, runMean, runVar, gamma, beta, BN_EPSILON, channelAxis);
                 }
+                int[] axes = layout == Layout.NHWC ? new int[]{0, 1, 2} : new int[]{0, 2, 3};
                 SDVariable[] moments = TrainingBatchNorm.batchMoments(sd, x, axes);
                 SDVariable mean = moments[0].rename(batchMean);
                 SDVariable var = moments[1].rename(batchVar);
                 return new TrainingBatchNorm(sd, x, mean, var, gamma, beta, BN_EPSILON, channelAxis).outputVariable();
-            };
+            }
+
+            /** A convolution (bias may be null) and this batch norm, folded into one convolution when answering. */
+            SDVariable conv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf, boolean training) {
+                if (training) {
+                    return apply(b == null ? sd.cnn().conv2d(x, w, conf) : sd.cnn().conv2d(x, w, b, conf), true);
+                }
+                return foldedConv(x, w, b, conf);
+            }
+
+            /** The answering branch's convolution with this batch norm folded in (see {@link BatchNormFold}). */
+            SDVariable foldedConv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf) {
+                BatchNormFold fold = new BatchNormFold(w.getArr(), b == null ? null : b.getArr(), gamma.getArr(),
+                        beta.getArr(), runningMean, runningVar, BN_EPSILON);
+                folds.add(fold);
+                return sd.cnn().conv2d(x, sd.constant(name + "_folded_W", fold.weights()),
+                        sd.constant(name + "_folded_b", fold.bias()), conf);
+            }
+        }
+
+        /** Scale and shift per channel (trained), running mean and variance (saved, not trained). */
+        private BatchNorm batchNorm(String name, NetworkSpec.Dims d, int layer) {
+            TrainingBatchNorm.install();
+            return new BatchNorm(name, d.channels(), layer);
         }
 
         /** A basic residual block (see {@link LayerSpec.Type#RESIDUAL}), He-initialised as torchvision's ResNets. */
-        private void residual(String name, LayerSpec layer, NetworkSpec.Dims in) {
+        private void residual(String name, LayerSpec layer, NetworkSpec.Dims in, int index) {
             int f = layer.filters();
             int stride = layer.strideOrOne();
             NetworkSpec.Dims out = new NetworkSpec.Dims((in.height() + stride - 1) / stride,
                     (in.width() + stride - 1) / stride, f, false);
             SDVariable w1 = sd.var(name + "_conv1_W", heNormal(new long[]{3, 3, in.channels(), f}, 9L * f));
-            BatchNorm bn1 = batchNorm(name + "_bn1", out);
+            BatchNorm bn1 = batchNorm(name + "_bn1", out, index);
             SDVariable w2 = sd.var(name + "_conv2_W", heNormal(new long[]{3, 3, f, f}, 9L * f));
-            BatchNorm bn2 = batchNorm(name + "_bn2", out);
+            BatchNorm bn2 = batchNorm(name + "_bn2", out, index);
             boolean projects = NetworkSpec.projects(layer, in.channels());
             SDVariable wp = projects ? sd.var(name + "_proj_W", heNormal(new long[]{1, 1, in.channels(), f}, f)) : null;
-            BatchNorm bnp = projects ? batchNorm(name + "_bnp", out) : null;
+            BatchNorm bnp = projects ? batchNorm(name + "_bnp", out, index) : null;
             Conv2DConfig first = convConfig(3, stride);
             Conv2DConfig second = convConfig(3, 1);
             Conv2DConfig shortcut = convConfig(1, stride);
             branch((x, training) -> {
-                SDVariable h = sd.nn().relu(bn1.apply(sd.cnn().conv2d(x, w1, first), training), 0.0);
-                h = bn2.apply(sd.cnn().conv2d(h, w2, second), training);
-                SDVariable s = projects ? bnp.apply(sd.cnn().conv2d(x, wp, shortcut), training) : x;
+                SDVariable h = sd.nn().relu(bn1.conv(x, w1, null, first, training), 0.0);
+                h = bn2.conv(h, w2, null, second, training);
+                SDVariable s = projects ? bnp.conv(x, wp, null, shortcut, training) : x;
                 return sd.nn().relu(h.add(s), 0.0);
             });
         }
