@@ -74,9 +74,9 @@ public final class TrainingFollower implements AutoCloseable {
                         }
                         EpochMetrics m = e.metrics();
                         history.add(m);
-                        out.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  (%.0f s, %.1f img/s)%n",
+                        out.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  (%.0f s, %.1f img/s%s)%n",
                                 m.epoch(), e.epochs(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.seconds(),
-                                m.imagesPerSecond());
+                                m.imagesPerSecond(), m.trainSize() == null ? "" : " on " + m.trainSize() + " crops");
                     }
                     case WARNING -> out.printf("warning: %s%n", e.message());
                     case INTERIM -> out.printf("published %s (after epoch %d; training goes on)%n", e.message(), e.epoch());

@@ -100,9 +100,9 @@ final class TrainingJob {
                 if (interim != null) {
                     events.interim(interim, List.copyOf(history), snapshot, data.classNames());
                 }
-                LOG.info("job {} epoch {}/{}: loss {} acc {} | val loss {} val acc {} | {} img/s", request.jobId(), epoch,
+                LOG.info("job {} epoch {}/{}: loss {} acc {} | val loss {} val acc {} | {} img/s{}", request.jobId(), epoch,
                         request.epochs(), fmt(m.trainLoss()), fmt(m.trainAccuracy()), fmt(m.valLoss()), fmt(m.valAccuracy()),
-                        Math.round(m.imagesPerSecond()));
+                        Math.round(m.imagesPerSecond()), m.trainSize() == null ? "" : " on " + m.trainSize() + " crops");
             }
             if (!Files.exists(engineFile)) {
                 engine.save(engineFile, true);
@@ -153,6 +153,9 @@ final class TrainingJob {
         try {
             spec = request.network(data.classNames().size());
             training = spec.atInput(request.trainingShape()); // crops smaller than the stored images, if asked
+            if (request.trainSizeFrom() != null) {
+                spec.atInput(request.trainSizeFrom()); // ... and the smaller ones they grow from
+            }
         } catch (IllegalArgumentException e) {
             throw new JobFailedException("invalid network: " + e.getMessage(), e);
         }
@@ -201,7 +204,7 @@ final class TrainingJob {
             source = streamed;
         }
         long waitedMillis;
-        ImageShape trainShape = request.trainingShape();
+        ImageShape trainShape = request.trainingShapeAt(epoch);
         try (BatchFeeder feeder = new BatchFeeder(source, data.trainSize(), data.shape(), trainShape, request.batchSize(),
                 request.augmentation(), engine.channelsFirst(), epochSeed)) {
             long batch = 0;
@@ -244,7 +247,8 @@ final class TrainingJob {
                 : evaluateStreamed(engine, (Examples.Streamed) data.val(), data);
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new EpochMetrics(epoch, seen == 0 ? Double.NaN : lossSum / seen, train.accuracy(), val.loss(), val.accuracy(),
-                val.perClass(data.classNames()), seconds, seen / trainSeconds);
+                val.perClass(data.classNames()), seconds, seen / trainSeconds,
+                trainShape.equals(data.shape()) ? null : trainShape);
     }
 
     /** Every epoch's order and augmentation come from (seed, epoch): reproducible, and resumable mid-job. */

@@ -161,9 +161,10 @@ class TrainerWorkerIT {
             TrainingRequest flat = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, "job-flat-crops", "flat", "small-vgg",
                     null, SHAPE, null, OptimizerSpec.defaults(), 16, 1, AugmentSettings.photos(), 7L, null, Instant.now(),
                     null, false, crops);
+            // Two epochs of crops growing from 32x32x3: the first epoch at 32, the second at 48.
             TrainingRequest pooled = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, "job-crops", "pooled", "resnet-small",
-                    null, SHAPE, null, OptimizerSpec.of(OptimizerSpec.SGD), 16, 1, AugmentSettings.photos(), 7L, null,
-                    Instant.now(), null, true, crops);
+                    null, SHAPE, null, OptimizerSpec.of(OptimizerSpec.SGD), 16, 2, AugmentSettings.photos(), 7L, null,
+                    Instant.now(), null, true, crops, new ImageShape(32, 32, 3));
             send(broker.bootstrapServers(), topics, flat);
             send(broker.bootstrapServers(), topics, pooled);
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
@@ -175,6 +176,10 @@ class TrainerWorkerIT {
             assertThat(events(broker.bootstrapServers(), topics.trainingMetrics.name(), pooled.jobId()))
                     .extracting(TrainingEvent::type).contains(TrainingEvent.Type.PUBLISHED)
                     .doesNotContain(TrainingEvent.Type.FAILED);
+            assertThat(events(broker.bootstrapServers(), topics.trainingMetrics.name(), pooled.jobId()))
+                    .filteredOn(e -> e.type() == TrainingEvent.Type.EPOCH)
+                    .extracting(e -> e.metrics().trainSize())
+                    .containsExactly(new ImageShape(32, 32, 3), crops);
 
             KafkaClients clients = new KafkaClients(new KafkaSettings(broker.bootstrapServers(), prefix, Map.of()), "test");
             ModelCatalog.Loaded loaded = new ModelCatalog(clients, topics.models.name()).load("pooled").orElseThrow();
@@ -183,6 +188,7 @@ class TrainerWorkerIT {
             TrainingRequest recorded = dev.pixelflow.common.message.Json.MAPPER.readValue(loaded.version().request(),
                     TrainingRequest.class);
             assertThat(recorded.trainSize()).isEqualTo(crops);
+            assertThat(recorded.trainSizeFrom()).isEqualTo(new ImageShape(32, 32, 3));
             Path exported = state.resolve("pooled.bin");
             Files.write(exported, loaded.artifact());
             try (ClassifierEngine engine = Engines.load(exported)) {

@@ -48,6 +48,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + "for networks ending in global pooling (default: the recipe's unless --size is given, else whole images)")
     ImageShape trainSize;
 
+    @Option(names = "--train-size-from", paramLabel = "HxWxC", converter = ShapeConverter.class,
+            description = "start training on crops of this size and grow them in steps of 8 px to --train-size (or "
+                    + "--size) by three quarters of the epochs: the first epochs cost less (default: the recipe's unless "
+                    + "--size or --train-size is given, else none)")
+    ImageShape trainSizeFrom;
+
     @Option(names = "--preset", paramLabel = "NAME", description = "network preset: ${COMPLETION-CANDIDATES} (default: the recipe's, else small-cnn for 1-channel inputs up to 64 px, else small-vgg)",
             completionCandidates = PresetNames.class)
     String preset;
@@ -127,6 +133,8 @@ public final class TrainCommand implements Callable<Integer> {
         Recipe base = recipe == null ? null : Recipe.named(recipe);
         ImageShape shape = size != null ? size : base != null ? base.input() : new ImageShape(150, 150, 3);
         ImageShape crops = trainSize != null ? trainSize : size == null && base != null ? base.trainSize() : null;
+        ImageShape cropsFrom = trainSizeFrom != null ? trainSizeFrom
+                : size == null && trainSize == null && base != null ? base.trainSizeFrom() : null;
         String presetName = preset != null ? preset : base != null ? base.preset()
                 : shape.channels() == 1 && Math.max(shape.height(), shape.width()) <= 64 ? "small-cnn" : "small-vgg";
         if (!NetworkSpec.presetNames().contains(presetName)) {
@@ -148,10 +156,13 @@ public final class TrainCommand implements Callable<Integer> {
         String jobId = model + "-" + UUID.randomUUID().toString().substring(0, 8);
         TrainingRequest request = new TrainingRequest(TrainingRequest.SCHEMA_VERSION, jobId, model, presetName, null, shape,
                 classes, opt, batchSize, epochCount, augmentation, seed, warmStart, Instant.now(),
-                new PublishPolicy(publishEvery, publishBest, candidate), testTimeAugmentation, crops);
+                new PublishPolicy(publishEvery, publishBest, candidate), testTimeAugmentation, crops, cropsFrom);
+        // Refused here rather than by the trainer minutes later: a flattening network cannot take other sizes.
         if (request.trainSize() != null) {
-            // Refused here rather than by the trainer minutes later: a flattening network cannot take other sizes.
             NetworkSpec.preset(presetName, shape, 2).atInput(request.trainSize());
+        }
+        if (request.trainSizeFrom() != null) {
+            NetworkSpec.preset(presetName, shape, 2).atInput(request.trainSizeFrom());
         }
         KafkaClients clients = kafka.clients("train");
         Topics topics = kafka.topics();
@@ -164,7 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             System.out.printf("sent training job %s: model %s, %s%s %s%s, %d epochs, batch %d, %s, augmentation %s%s%n",
                     jobId, model, base == null ? "" : "recipe " + base.name() + ": ", presetName, shape,
-                    request.trainSize() == null ? "" : " trained on " + request.trainSize() + " crops", epochCount, batchSize,
+                    crops(request), epochCount, batchSize,
                     opt.describe(), aug == null ? "the recipe's" : aug, testTimeAugmentation ? ", flip TTA" : "");
             if (follower == null) {
                 return 0;
@@ -172,6 +183,13 @@ public final class TrainCommand implements Callable<Integer> {
             return follower.follow(System.out, timeout)
                     .published() ? 0 : 1;
         }
+    }
+
+    private static String crops(TrainingRequest request) {
+        if (request.trainSizeFrom() != null) {
+            return " trained on crops growing from " + request.trainSizeFrom() + " to " + request.trainingShape();
+        }
+        return request.trainSize() == null ? "" : " trained on " + request.trainSize() + " crops";
     }
 
     /** The recipe's optimizer (or rmsprop), with every optimizer flag given applied over it. */

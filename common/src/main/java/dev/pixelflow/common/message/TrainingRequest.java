@@ -24,12 +24,20 @@ import java.util.List;
  *                     on whole images; validation and serving always feed whole images of {@code inputShape}, so a
  *                     version's manifest (which records this request) says both sizes. Only a network ending in
  *                     global pooling can do this.
+ * @param trainSizeFrom the size of the first epoch's training crops, smaller than {@link #trainingShape()}, or null to
+ *                     train every epoch at that size. The crops then grow in steps of 8 pixels to
+ *                     {@link #trainingShape()} by three quarters of the epochs and stay there (progressive resizing:
+ *                     the first epochs, which learn coarse features, cost a fraction of the later ones).
  */
 public record TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
                               ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize,
                               int epochs, AugmentSettings augmentation, long seed, String warmStart,
-                              Instant requestedAt, PublishPolicy publish, Boolean tta, ImageShape trainSize)
+                              Instant requestedAt, PublishPolicy publish, Boolean tta, ImageShape trainSize,
+                              ImageShape trainSizeFrom)
         implements Versioned {
+    /** Crops grow in steps of this many pixels: few distinct sizes, each a multiple of 8 when the ends are. */
+    private static final int GROWTH_STEP = 8;
+
     public static final int SCHEMA_VERSION = 1;
     public static final JsonSerde<TrainingRequest> SERDE = new JsonSerde<>(TrainingRequest.class, "training request", SCHEMA_VERSION);
 
@@ -66,6 +74,24 @@ public record TrainingRequest(int schemaVersion, String jobId, String model, Str
             throw new IllegalArgumentException("field 'trainSize' (" + trainSize + ") must fit inside 'inputShape' ("
                     + inputShape + ") with the same channels: the network trains on crops of the stored images");
         }
+        ImageShape last = trainSize != null ? trainSize : inputShape;
+        if (trainSizeFrom != null && trainSizeFrom.equals(last)) {
+            trainSizeFrom = null;
+        }
+        if (trainSizeFrom != null && (trainSizeFrom.channels() != last.channels()
+                || trainSizeFrom.height() > last.height() || trainSizeFrom.width() > last.width())) {
+            throw new IllegalArgumentException("field 'trainSizeFrom' (" + trainSizeFrom + ") must fit inside the size "
+                    + "the crops grow to (" + last + ") with the same channels");
+        }
+    }
+
+    /** A request that trains every epoch at one size. */
+    public TrainingRequest(int schemaVersion, String jobId, String model, String preset, List<LayerSpec> layers,
+                           ImageShape inputShape, List<String> classes, OptimizerSpec optimizer, int batchSize, int epochs,
+                           AugmentSettings augmentation, long seed, String warmStart, Instant requestedAt,
+                           PublishPolicy publish, Boolean tta, ImageShape trainSize) {
+        this(schemaVersion, jobId, model, preset, layers, inputShape, classes, optimizer, batchSize, epochs, augmentation,
+                seed, warmStart, requestedAt, publish, tta, trainSize, null);
     }
 
     /** A request that trains on whole images. */
@@ -74,12 +100,35 @@ public record TrainingRequest(int schemaVersion, String jobId, String model, Str
                            AugmentSettings augmentation, long seed, String warmStart, Instant requestedAt,
                            PublishPolicy publish, Boolean tta) {
         this(schemaVersion, jobId, model, preset, layers, inputShape, classes, optimizer, batchSize, epochs, augmentation,
-                seed, warmStart, requestedAt, publish, tta, null);
+                seed, warmStart, requestedAt, publish, tta, null, null);
     }
 
-    /** The size of the images the network trains on: {@code trainSize}, or the whole stored image. */
+    /** The size of the images the network trains on (the last epochs', when they grow): {@code trainSize}, or the whole stored image. */
     public ImageShape trainingShape() {
         return trainSize != null ? trainSize : inputShape;
+    }
+
+    /**
+     * The size of the training images in one epoch (1-based): {@link #trainingShape()}, or with {@code trainSizeFrom}
+     * that size at the first epoch, growing linearly in steps of 8 pixels to {@link #trainingShape()} at three quarters
+     * of the epochs. A function of the epoch alone, so a resumed job trains each epoch at the size it would have.
+     */
+    public ImageShape trainingShapeAt(int epoch) {
+        ImageShape last = trainingShape();
+        if (trainSizeFrom == null) {
+            return last;
+        }
+        int rampEpochs = (int) Math.round(epochs * 0.75);
+        double progress = rampEpochs <= 1 ? 1.0 : Math.min(1.0, Math.max(0, epoch - 1) / (double) (rampEpochs - 1));
+        if (progress >= 1.0) {
+            return last;
+        }
+        return new ImageShape(grown(trainSizeFrom.height(), last.height(), progress),
+                grown(trainSizeFrom.width(), last.width(), progress), last.channels());
+    }
+
+    private static int grown(int from, int to, double progress) {
+        return from + (int) Math.floor((to - from) * progress / GROWTH_STEP) * GROWTH_STEP;
     }
 
     /** A request without test-time augmentation. */

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param input        the size the data must be ingested at, which validation and serving feed the network
  * @param trainSize    the size of the crops the network trains on when smaller than {@code input} (a network ending in
  *                     global pooling), or null to train on whole images
+ * @param trainSizeFrom the size the training crops start at and grow from to {@code trainSize} (progressive resizing,
+ *                     see {@link dev.pixelflow.common.message.TrainingRequest#trainingShapeAt}), or null
  * @param optimizer    optimizer, learning rate, weight decay, label smoothing and schedule
  * @param batchSize    images per step
  * @param epochs       passes over the training split
@@ -27,26 +29,26 @@ import java.util.Objects;
  * @param tta          whether served answers average the image and its mirror image (test-time augmentation)
  */
 public record Recipe(String name, String summary, String preset, ImageShape input, ImageShape trainSize,
-                     OptimizerSpec optimizer, int batchSize, int epochs, AugmentSettings augmentation, boolean tta) {
+                     ImageShape trainSizeFrom, OptimizerSpec optimizer, int batchSize, int epochs, AugmentSettings augmentation, boolean tta) {
 
     private static final Map<String, Recipe> RECIPES = new LinkedHashMap<>();
 
     static {
         add(new Recipe("tutorial", "the Keras tutorial's recipe for Dogs vs. Cats, exactly (about 81%)",
-                "small-vgg", new ImageShape(150, 150, 3), null, OptimizerSpec.defaults(), 32, 64,
+                "small-vgg", new ImageShape(150, 150, 3), null, null, OptimizerSpec.defaults(), 32, 64,
                 AugmentSettings.defaults(), false));
         // Trains on 96-px crops of 112-px images and answers on the whole 112-px image: the crops show objects
         // larger than they are in the whole image, and answering at a larger size makes up for it (and the steps cost
         // what 96 px costs). Weight decay 5e-3 decoupled is PyTorch's 5e-4 for SGD: PyTorch adds the decay to the
         // gradient, and momentum 0.9 multiplies it by 1 / (1 - 0.9) in the steady state.
         add(new Recipe("photos-1h", "a few thousand photos of two or more classes, about 1 hour of training on 2 cores",
-                "resnet-small", new ImageShape(112, 112, 3), new ImageShape(96, 96, 3), sgd(0.1, 5e-3, 0.1, 3), 64, 40,
+                "resnet-small", new ImageShape(112, 112, 3), new ImageShape(96, 96, 3), null, sgd(0.1, 5e-3, 0.1, 3), 64, 40,
                 AugmentSettings.photos(), true));
         add(new Recipe("photos-3h", "the same, about 3 hours of training on 2 cores",
-                "resnet-small", new ImageShape(128, 128, 3), new ImageShape(112, 112, 3), sgd(0.1, 5e-3, 0.1, 3), 64, 90,
+                "resnet-small", new ImageShape(128, 128, 3), new ImageShape(112, 112, 3), null, sgd(0.1, 5e-3, 0.1, 3), 64, 90,
                 AugmentSettings.photos(), true));
         add(new Recipe("fashion-mnist", "Fashion-MNIST (28x28x1, 10 classes), within 20 minutes on 2 cores",
-                "vgg-mini", new ImageShape(28, 28, 1), null, OptimizerSpec.of(OptimizerSpec.ADAM)
+                "vgg-mini", new ImageShape(28, 28, 1), null, null, OptimizerSpec.of(OptimizerSpec.ADAM)
                 .withSchedule(LrSchedule.cosine(1)), 128, 20, AugmentSettings.none(), false));
     }
 
@@ -69,6 +71,14 @@ public record Recipe(String name, String summary, String preset, ImageShape inpu
             if (trainSize.height() > input.height() || trainSize.width() > input.width()) {
                 throw new IllegalArgumentException("recipe " + name + " trains on " + trainSize + " crops of "
                         + input + " images: the crops must be smaller");
+            }
+        }
+        if (trainSizeFrom != null) {
+            ImageShape last = trainSize != null ? trainSize : input;
+            network.atInput(trainSizeFrom);
+            if (trainSizeFrom.height() > last.height() || trainSizeFrom.width() > last.width()) {
+                throw new IllegalArgumentException("recipe " + name + " grows its crops from " + trainSizeFrom + " to "
+                        + last + ": they must start smaller");
             }
         }
     }
@@ -99,8 +109,15 @@ public record Recipe(String name, String summary, String preset, ImageShape inpu
     /** One line: name, input size and what it sets, as {@code train --recipe list} prints it. */
     public String describe() {
         return String.format(Locale.ROOT, "%-14s %-11s %s%s, %s, batch %d, %d epochs, augmentation %s%s — %s",
-                name, input, preset, trainSize == null ? "" : " trained on " + trainSize + " crops", optimizer.describe(),
+                name, input, preset, describeCrops(), optimizer.describe(),
                 batchSize, epochs, describe(augmentation), tta ? ", flip TTA" : "", summary);
+    }
+
+    private String describeCrops() {
+        if (trainSizeFrom != null) {
+            return " trained on crops growing from " + trainSizeFrom + " to " + (trainSize != null ? trainSize : input);
+        }
+        return trainSize == null ? "" : " trained on " + trainSize + " crops";
     }
 
     private static String describe(AugmentSettings a) {

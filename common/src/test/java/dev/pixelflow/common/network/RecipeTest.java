@@ -7,6 +7,8 @@ import dev.pixelflow.common.image.AugmentSettings;
 import dev.pixelflow.common.image.ImageShape;
 import dev.pixelflow.common.message.Json;
 import dev.pixelflow.common.message.TrainingRequest;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RecipeTest {
@@ -35,7 +37,7 @@ class RecipeTest {
     @Test
     void aRecipeWithFlipTtaMustTrainOnMirroredImages() {
         Recipe photos = Recipe.named("photos-1h");
-        assertThatThrownBy(() -> new Recipe("mirror", "x", photos.preset(), photos.input(), null, photos.optimizer(),
+        assertThatThrownBy(() -> new Recipe("mirror", "x", photos.preset(), photos.input(), null, null, photos.optimizer(),
                 photos.batchSize(), photos.epochs(), AugmentSettings.none(), true))
                 .hasMessageContaining("recipe mirror answers with flip TTA but never trains on mirrored images");
         assertThat(Recipe.all()).allMatch(r -> !r.tta() || r.augmentation().horizontalFlip());
@@ -75,13 +77,68 @@ class RecipeTest {
         Recipe photos = Recipe.named("photos-1h");
         assertThat(photos.describe()).contains("112x112x3").contains("trained on 96x96x3 crops");
         assertThatThrownBy(() -> new Recipe("flat", "x", "small-vgg", new ImageShape(150, 150, 3), new ImageShape(128, 128, 3),
-                photos.optimizer(), 32, 1, AugmentSettings.defaults(), false))
+                null, photos.optimizer(), 32, 1, AugmentSettings.defaults(), false))
                 .hasMessageContaining("takes only 150x150x3 images");
         assertThatThrownBy(() -> new Recipe("big", "x", photos.preset(), photos.input(), new ImageShape(128, 128, 3),
-                photos.optimizer(), 32, 1, photos.augmentation(), false))
+                null, photos.optimizer(), 32, 1, photos.augmentation(), false))
                 .hasMessageContaining("the crops must be smaller");
         assertThatThrownBy(() -> new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
                 photos.optimizer(), 64, 1, photos.augmentation(), 7, null, null, null, true, new ImageShape(96, 96, 1)))
                 .hasMessageContaining("field 'trainSize' (96x96x1) must fit inside 'inputShape' (112x112x3)");
+    }
+
+    @Test
+    void growingCropsStartAtTheFirstSizeAndReachTheLastByThreeQuartersOfTheEpochs() throws Exception {
+        Recipe photos = Recipe.named("photos-1h");
+        TrainingRequest growing = new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
+                photos.optimizer(), 64, 40, photos.augmentation(), 7, null, null, null, true, new ImageShape(96, 96, 3),
+                new ImageShape(64, 64, 3));
+        List<Integer> sides = new ArrayList<>();
+        for (int epoch = 1; epoch <= 40; epoch++) {
+            ImageShape at = growing.trainingShapeAt(epoch);
+            assertThat(at.width()).isEqualTo(at.height());
+            assertThat(at.channels()).isEqualTo(3);
+            sides.add(at.height());
+        }
+        assertThat(sides.get(0)).isEqualTo(64);
+        assertThat(sides).isSorted().allMatch(side -> side % 8 == 0);
+        assertThat(sides.subList(29, 40)).containsOnly(96); // epoch 30 = three quarters of 40
+        assertThat(sides.get(28)).isLessThan(96);
+        assertThat(sides).containsSubsequence(64, 72, 80, 88, 96);
+        // A function of the epoch alone: a resumed job trains each epoch at the same size. It survives the topic.
+        TrainingRequest back = Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(growing), TrainingRequest.class);
+        assertThat(back).isEqualTo(growing);
+        assertThat(back.trainingShapeAt(17)).isEqualTo(growing.trainingShapeAt(17));
+        assertThat(growing.trainingShape()).isEqualTo(new ImageShape(96, 96, 3));
+    }
+
+    @Test
+    void cropsThatDoNotGrowTrainEveryEpochAtOneSize() {
+        Recipe photos = Recipe.named("photos-1h");
+        TrainingRequest fixed = new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
+                photos.optimizer(), 64, 3, photos.augmentation(), 7, null, null, null, true, new ImageShape(96, 96, 3));
+        assertThat(List.of(fixed.trainingShapeAt(1), fixed.trainingShapeAt(3))).containsOnly(new ImageShape(96, 96, 3));
+        TrainingRequest single = new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
+                photos.optimizer(), 64, 1, photos.augmentation(), 7, null, null, null, true, null,
+                new ImageShape(64, 64, 3));
+        assertThat(single.trainingShapeAt(1)).isEqualTo(photos.input()); // one epoch: the final size at once
+    }
+
+    @Test
+    void growingCropsMustStartSmallerThanTheyEndAndFitTheNetwork() {
+        Recipe photos = Recipe.named("photos-1h");
+        assertThatThrownBy(() -> new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
+                photos.optimizer(), 64, 4, photos.augmentation(), 7, null, null, null, true, new ImageShape(96, 96, 3),
+                new ImageShape(104, 104, 3)))
+                .hasMessageContaining("field 'trainSizeFrom' (104x104x3) must fit inside the size the crops grow to (96x96x3)");
+        Recipe growing = new Recipe("grow", "x", photos.preset(), photos.input(), new ImageShape(96, 96, 3),
+                new ImageShape(64, 64, 3), photos.optimizer(), 64, 40, photos.augmentation(), true);
+        assertThat(growing.describe()).contains("trained on crops growing from 64x64x3 to 96x96x3");
+        assertThatThrownBy(() -> new Recipe("tiny", "x", photos.preset(), photos.input(), null, new ImageShape(8, 8, 3),
+                photos.optimizer(), 64, 40, photos.augmentation(), true))
+                .hasMessageContaining("too small");
+        assertThatThrownBy(() -> new Recipe("flat", "x", "small-vgg", new ImageShape(150, 150, 3), null,
+                new ImageShape(128, 128, 3), photos.optimizer(), 32, 1, AugmentSettings.defaults(), false))
+                .hasMessageContaining("takes only 150x150x3 images");
     }
 }
