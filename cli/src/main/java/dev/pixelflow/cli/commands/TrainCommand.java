@@ -158,11 +158,14 @@ public final class TrainCommand implements Callable<Integer> {
                 classes, opt, batchSize, epochCount, augmentation, seed, warmStart, Instant.now(),
                 new PublishPolicy(publishEvery, publishBest, candidate), testTimeAugmentation, crops, cropsFrom);
         // Refused here rather than by the trainer minutes later: a flattening network cannot take other sizes.
-        if (request.trainSize() != null) {
-            NetworkSpec.preset(presetName, shape, 2).atInput(request.trainSize());
-        }
-        if (request.trainSizeFrom() != null) {
-            NetworkSpec.preset(presetName, shape, 2).atInput(request.trainSizeFrom());
+        // Built only when crops are asked for: a size the preset cannot take at all is left to the trainer's message.
+        if (request.trainSize() != null || request.trainSizeFrom() != null) {
+            NetworkSpec network = NetworkSpec.preset(presetName, shape, 2);
+            for (ImageShape other : new ImageShape[]{request.trainSize(), request.trainSizeFrom()}) {
+                if (other != null) {
+                    network.atInput(other);
+                }
+            }
         }
         KafkaClients clients = kafka.clients("train");
         Topics topics = kafka.topics();
@@ -175,7 +178,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             System.out.printf("sent training job %s: model %s, %s%s %s%s, %d epochs, batch %d, %s, augmentation %s%s%n",
                     jobId, model, base == null ? "" : "recipe " + base.name() + ": ", presetName, shape,
-                    crops(request), epochCount, batchSize,
+                    Recipe.crops(shape, request.trainSize(), request.trainSizeFrom()), epochCount, batchSize,
                     opt.describe(), aug == null ? "the recipe's" : aug, testTimeAugmentation ? ", flip TTA" : "");
             if (follower == null) {
                 return 0;
@@ -183,13 +186,6 @@ public final class TrainCommand implements Callable<Integer> {
             return follower.follow(System.out, timeout)
                     .published() ? 0 : 1;
         }
-    }
-
-    private static String crops(TrainingRequest request) {
-        if (request.trainSizeFrom() != null) {
-            return " trained on crops growing from " + request.trainSizeFrom() + " to " + request.trainingShape();
-        }
-        return request.trainSize() == null ? "" : " trained on " + request.trainSize() + " crops";
     }
 
     /** The recipe's optimizer (or rmsprop), with every optimizer flag given applied over it. */

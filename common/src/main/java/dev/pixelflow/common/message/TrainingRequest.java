@@ -69,8 +69,7 @@ public record TrainingRequest(int schemaVersion, String jobId, String model, Str
         if (trainSize != null && trainSize.equals(inputShape)) {
             trainSize = null;
         }
-        if (trainSize != null && (trainSize.channels() != inputShape.channels()
-                || trainSize.height() > inputShape.height() || trainSize.width() > inputShape.width())) {
+        if (trainSize != null && !fitsInside(trainSize, inputShape)) {
             throw new IllegalArgumentException("field 'trainSize' (" + trainSize + ") must fit inside 'inputShape' ("
                     + inputShape + ") with the same channels: the network trains on crops of the stored images");
         }
@@ -78,11 +77,14 @@ public record TrainingRequest(int schemaVersion, String jobId, String model, Str
         if (trainSizeFrom != null && trainSizeFrom.equals(last)) {
             trainSizeFrom = null;
         }
-        if (trainSizeFrom != null && (trainSizeFrom.channels() != last.channels()
-                || trainSizeFrom.height() > last.height() || trainSizeFrom.width() > last.width())) {
+        if (trainSizeFrom != null && !fitsInside(trainSizeFrom, last)) {
             throw new IllegalArgumentException("field 'trainSizeFrom' (" + trainSizeFrom + ") must fit inside the size "
                     + "the crops grow to (" + last + ") with the same channels");
         }
+    }
+
+    private static boolean fitsInside(ImageShape inner, ImageShape outer) {
+        return inner.channels() == outer.channels() && inner.height() <= outer.height() && inner.width() <= outer.width();
     }
 
     /** A request that trains every epoch at one size. */

@@ -110,11 +110,15 @@ public record Recipe(String name, String summary, String preset, ImageShape inpu
     /** One line: name, input size and what it sets, as {@code train --recipe list} prints it. */
     public String describe() {
         return String.format(Locale.ROOT, "%-14s %-11s %s%s, %s, batch %d, %d epochs, augmentation %s%s — %s",
-                name, input, preset, describeCrops(), optimizer.describe(),
+                name, input, preset, crops(input, trainSize, trainSizeFrom), optimizer.describe(),
                 batchSize, epochs, describe(augmentation), tta ? ", flip TTA" : "", summary);
     }
 
-    private String describeCrops() {
+    /**
+     * " trained on 96x96x3 crops", " trained on crops growing from 64x64x3 to 96x96x3", or "" for whole images: the words
+     * {@code train --recipe list} and {@code train} use for a recipe's or a request's training sizes.
+     */
+    public static String crops(ImageShape input, ImageShape trainSize, ImageShape trainSizeFrom) {
         if (trainSizeFrom != null) {
             return " trained on crops growing from " + trainSizeFrom + " to " + (trainSize != null ? trainSize : input);
         }
