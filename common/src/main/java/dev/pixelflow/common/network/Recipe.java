@@ -45,9 +45,10 @@ public record Recipe(String name, String summary, String preset, ImageShape inpu
         add(new Recipe("photos-1h", "a few thousand photos of two or more classes, about 1 hour of training on 2 cores",
                 "resnet-small", new ImageShape(112, 112, 3), new ImageShape(96, 96, 3), new ImageShape(64, 64, 3),
                 sgd(0.1, 5e-3, 0.1, 3), 64, 52, AugmentSettings.photos(), true));
+        // The same at a larger size: crops growing from 72 to 112 px of 128-px images, answered on the whole image.
         add(new Recipe("photos-3h", "the same, about 3 hours of training on 2 cores",
-                "resnet-small", new ImageShape(128, 128, 3), new ImageShape(112, 112, 3), null, sgd(0.1, 5e-3, 0.1, 3), 64, 90,
-                AugmentSettings.photos(), true));
+                "resnet-small", new ImageShape(128, 128, 3), new ImageShape(112, 112, 3), new ImageShape(72, 72, 3),
+                sgd(0.1, 5e-3, 0.1, 3), 64, 100, AugmentSettings.photos(), true));
         add(new Recipe("fashion-mnist", "Fashion-MNIST (28x28x1, 10 classes), within 20 minutes on 2 cores",
                 "vgg-mini", new ImageShape(28, 28, 1), null, null, OptimizerSpec.of(OptimizerSpec.ADAM)
                 .withSchedule(LrSchedule.cosine(1)), 128, 20, AugmentSettings.none(), false));

@@ -76,7 +76,7 @@ class RecipeTest {
     void aRecipeMayTrainOnSmallerCropsOnlyOfANetworkEndingInPooling() {
         Recipe photos = Recipe.named("photos-1h");
         assertThat(photos.describe()).contains("112x112x3").contains("trained on crops growing from 64x64x3 to 96x96x3");
-        assertThat(Recipe.named("photos-3h").describe()).contains("128x128x3").contains("trained on 112x112x3 crops");
+        assertThat(Recipe.named("photos-3h").describe()).contains("128x128x3").contains("trained on crops growing from 72x72x3 to 112x112x3");
         assertThatThrownBy(() -> new Recipe("flat", "x", "small-vgg", new ImageShape(150, 150, 3), new ImageShape(128, 128, 3),
                 null, photos.optimizer(), 32, 1, AugmentSettings.defaults(), false))
                 .hasMessageContaining("takes only 150x150x3 images");
