@@ -116,7 +116,7 @@ class CompactedTopicFollowerTest {
         thread.start();
         try {
             assertThat(store.awaitReady(Duration.ofSeconds(10))).isTrue();
-            assertThat(follower.awaitCaughtUp(Duration.ZERO)).isTrue();
+            assertThat(follower.awaitCaughtUp(Duration.ofSeconds(10))).isTrue();
             assertThat(store.current().get("cats").version()).isEqualTo(1);
         } finally {
             follower.stop();
