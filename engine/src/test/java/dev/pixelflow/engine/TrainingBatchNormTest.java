@@ -12,7 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class TrainingBatchNormTest {
-    private static final int[] AXES = {0, 1, 2};
+    private static final int[] NHWC_AXES = {0, 1, 2};
+    private static final int[] NCHW_AXES = {0, 2, 3};
 
     @BeforeAll
     static void nativeBuild() {
@@ -20,13 +21,22 @@ class TrainingBatchNormTest {
     }
 
     @Test
-    void theFusedOpOnBatchStatisticsHasTheGradientsOfBatchNormalisationWrittenOut() {
-        Nd4j.getRandom().setSeed(1);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 5, 5, 3).muli(3).addi(1);
-        INDArray weights = Nd4j.rand(DataType.FLOAT, 4, 5, 5, 3);
+    void channelsLastHasTheGradientsOfBatchNormalisationWrittenOut() {
+        assertSameGradients(new long[]{4, 5, 5, 3}, NHWC_AXES, 3);
+    }
 
-        Map<String, INDArray> written = gradients(x, weights, false);
-        Map<String, INDArray> fused = gradients(x, weights, true);
+    @Test
+    void channelsFirstHasTheGradientsOfBatchNormalisationWrittenOut() {
+        assertSameGradients(new long[]{4, 3, 5, 5}, NCHW_AXES, 1);
+    }
+
+    private static void assertSameGradients(long[] shape, int[] axes, int channelAxis) {
+        Nd4j.getRandom().setSeed(1);
+        INDArray x = Nd4j.rand(DataType.FLOAT, shape).muli(3).addi(1);
+        INDArray weights = Nd4j.rand(DataType.FLOAT, shape);
+
+        Map<String, INDArray> written = gradients(x, weights, axes, channelAxis, false);
+        Map<String, INDArray> fused = gradients(x, weights, axes, channelAxis, true);
 
         for (String v : new String[]{"x", "gamma", "beta"}) {
             assertThat(fused.get(v).equalsWithEps(written.get(v), 1e-4)).as(v + ": " + fused.get(v) + " vs " + written.get(v))
@@ -34,7 +44,7 @@ class TrainingBatchNormTest {
         }
     }
 
-    private static Map<String, INDArray> gradients(INDArray xv, INDArray wv, boolean fused) {
+    private static Map<String, INDArray> gradients(INDArray xv, INDArray wv, int[] axes, int channelAxis, boolean fused) {
         SameDiff sd = SameDiff.create();
         SDVariable x = sd.var("x", xv.dup());
         SDVariable w = sd.constant("w", wv.dup());
@@ -43,13 +53,15 @@ class TrainingBatchNormTest {
         SDVariable y;
         if (fused) {
             TrainingBatchNorm.install();
-            SDVariable[] moments = TrainingBatchNorm.batchMoments(sd, x, AXES);
-            y = new TrainingBatchNorm(sd, x, moments[0], moments[1], gamma, beta, 1e-5, 3).outputVariable();
+            SDVariable[] moments = TrainingBatchNorm.batchMoments(sd, x, axes);
+            y = new TrainingBatchNorm(sd, x, moments[0], moments[1], gamma, beta, 1e-5, channelAxis).outputVariable();
         } else {
-            SDVariable mean = x.mean(true, AXES);
+            long[] perChannel = {1, 1, 1, 1};
+            perChannel[channelAxis] = 3;
+            SDVariable mean = x.mean(true, axes);
             SDVariable centred = x.sub(mean);
-            SDVariable var = centred.mul(centred).mean(true, AXES);
-            y = centred.mul(sd.math().rsqrt(var.add(1e-5))).mul(gamma).add(beta);
+            SDVariable var = centred.mul(centred).mean(true, axes);
+            y = centred.mul(sd.math().rsqrt(var.add(1e-5))).mul(gamma.reshape(perChannel)).add(beta.reshape(perChannel));
         }
         y.mul(w).sum().rename("loss");
         sd.setLossVariables("loss");
