@@ -3,7 +3,6 @@ package dev.pixelflow.engine;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNorm;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNormDerivative;
 import org.nd4j.linalg.api.ops.impl.reduce.Moments;
@@ -11,10 +10,8 @@ import org.nd4j.linalg.api.ops.impl.reduce.Moments;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.lang.reflect.Field;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 
 /**
  * libnd4j's fused batch normalisation, made trainable on batch statistics.
@@ -22,7 +19,7 @@ import java.util.Map;
  * <p>SameDiff 1.0.0-M2.1's own {@code BatchNorm.doDiff} throws ("axis must be specified"): SameDiff builds the
  * gradient function on a copy of the graph made through FlatBuffers, the copy's op has lost its Java fields, and the
  * backward op is built from them. This class reads the axis and epsilon from the op's native arguments, which the copy
- * keeps, and {@link #install} makes SameDiff build copies of {@code batchnorm} ops as this class.
+ * keeps, and {@link TrainableOps#install} makes SameDiff build copies of {@code batchnorm} ops as this class.
  *
  * <p>The backward pass (written out for channels last, see {@link #channelsLast}, libnd4j's op otherwise) computes the
  * input's gradient for statistics taken from that same batch, the paths through the mean and the variance included;
@@ -30,8 +27,6 @@ import java.util.Map;
  * that computed the statistics must not count them twice.
  */
 public final class TrainingBatchNorm extends BatchNorm {
-    private static boolean installed;
-
     /** For SameDiff's op registry, which instantiates ops by class when it copies a graph. */
     public TrainingBatchNorm() {
     }
@@ -47,27 +42,6 @@ public final class TrainingBatchNorm extends BatchNorm {
      */
     static SDVariable[] batchMoments(SameDiff sd, SDVariable input, int[] axes) {
         return new BatchMoments(sd, input, axes).outputVariables();
-    }
-
-    /** Registers this class for libnd4j's {@code batchnorm} op and {@link BatchMoments} for {@code moments}, once per JVM. */
-    @SuppressWarnings("unchecked")
-    static synchronized void install() {
-        if (installed) {
-            return;
-        }
-        try {
-            Field f = DifferentialFunctionClassHolder.class.getDeclaredField("customOpHashToClass");
-            f.setAccessible(true);
-            Map<Long, Class<?>> byHash = (Map<Long, Class<?>>) f.get(DifferentialFunctionClassHolder.getInstance());
-            byHash.replaceAll((hash, type) -> type == BatchNorm.class ? TrainingBatchNorm.class
-                    : type == Moments.class ? BatchMoments.class : type);
-            if (!byHash.containsValue(TrainingBatchNorm.class) || !byHash.containsValue(BatchMoments.class)) {
-                throw new IllegalStateException("SameDiff's op registry has no batchnorm or moments op to replace");
-            }
-            installed = true;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot register the trainable batch norm with SameDiff " + e, e);
-        }
     }
 
     @Override

@@ -52,7 +52,7 @@ class TrainingBatchNormTest {
         SDVariable beta = sd.var("beta", Nd4j.createFromArray(0.1f, 0.2f, 0.3f));
         SDVariable y;
         if (fused) {
-            TrainingBatchNorm.install();
+            TrainableOps.install();
             SDVariable[] moments = TrainingBatchNorm.batchMoments(sd, x, axes);
             y = new TrainingBatchNorm(sd, x, moments[0], moments[1], gamma, beta, 1e-5, channelAxis).outputVariable();
         } else {
