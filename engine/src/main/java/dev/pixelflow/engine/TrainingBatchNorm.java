@@ -1,6 +1,5 @@
 package dev.pixelflow.engine;
 
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNorm;
@@ -8,7 +7,6 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNormDerivative;
 import org.nd4j.linalg.api.ops.impl.reduce.Moments;
 
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Collections;
 import java.util.List;
@@ -21,10 +19,9 @@ import java.util.List;
  * backward op is built from them. This class reads the axis and epsilon from the op's native arguments, which the copy
  * keeps, and {@link TrainableOps#install} makes SameDiff build copies of {@code batchnorm} ops as this class.
  *
- * <p>The backward pass (written out for channels last, see {@link #channelsLast}, libnd4j's op otherwise) computes the
- * input's gradient for statistics taken from that same batch, the paths through the mean and the variance included;
- * so the gradients it hands on to the mean and variance inputs are zero here: they are already counted, and the ops
- * that computed the statistics must not count them twice.
+ * <p>The native backward op computes the input's gradient for statistics taken from that same batch, the paths
+ * through the mean and the variance included; so the gradients it hands on to the mean and variance inputs are zero
+ * here: they are already counted, and the ops that computed the statistics must not count them twice.
  */
 public final class TrainingBatchNorm extends BatchNorm {
     /** For SameDiff's op registry, which instantiates ops by class when it copies a graph. */
@@ -54,43 +51,8 @@ public final class TrainingBatchNorm extends BatchNorm {
             axis[i - 2] = (int) ints[i];
         }
         double epsilon = tArgs()[0];
-        long channels = in[3].getArr().length();
-        if (axis.length == 1 && axis[0] == 3) { // NHWC: the engine normalises 4-D activations only
-            SDVariable[] out = channelsLast(in[0], in[1], in[2], in[3], gradients.get(0), epsilon, channels);
-            return List.of(out[0], sameDiff.zerosLike(in[1]), sameDiff.zerosLike(in[2]), out[1], out[2]);
-        }
         SDVariable[] out = new Backward(sameDiff, withGradient, epsilon, axis).outputVariables();
         return List.of(out[0], sameDiff.zerosLike(in[1]), sameDiff.zerosLike(in[2]), out[3], out[4]);
-    }
-
-    /**
-     * The backward pass for channels last, written out: gradients of input, scale and shift. libnd4j M2.1's
-     * {@code batchnorm_bp} takes 3-5 times as long (68 ms against 12 ms for a 64x48x48x32 batch on 2 cores): it reduces
-     * across the batch with strided per-channel loops and makes passes of its own around oneDNN's primitive. Here the
-     * per-channel sums are one matrix-vector product each over the tensor seen as [n, channels], and the rest is six
-     * element-wise passes (NCHW keeps the native op):
-     * <pre>
-     * xc = x - mean, inv = 1 / sqrt(var + eps), s1 = sum(dy), s2 = sum(dy * xc)
-     * dx = gamma * inv * (dy - s1 / n - xc * inv^2 * s2 / n), dgamma = s2 * inv, dbeta = s1
-     * </pre>
-     */
-    private SDVariable[] channelsLast(SDVariable x, SDVariable mean, SDVariable variance, SDVariable gamma,
-                                      SDVariable dy, double epsilon, long channels) {
-        SameDiff sd = sameDiff;
-        SDVariable dy2 = sd.reshape(dy, -1, channels);
-        SDVariable rows = sd.shape(dy2).get(SDIndex.interval(0, 1)); // [n], n = batch x height x width
-        SDVariable ones = sd.fill(sd.concat(0, sd.constant(Nd4j.createFromArray(1L)), rows), DataType.FLOAT, 1.0);
-        SDVariable n = sd.castTo(rows, DataType.FLOAT);
-        SDVariable inv = sd.math().rsqrt(variance.add(epsilon));
-        SDVariable xc = x.sub(mean);
-        SDVariable s1 = sd.reshape(sd.mmul(ones, dy2), channels);
-        SDVariable s2 = sd.reshape(sd.mmul(ones, sd.reshape(dy.mul(xc), -1, channels)), channels);
-        SDVariable a = gamma.mul(inv);
-        SDVariable b = a.mul(inv).mul(inv).mul(s2).div(n);
-        SDVariable k = a.mul(s1).div(n);
-        // Element-wise on the 4-D arrays; the [n, channels] views only feed the two products.
-        SDVariable dx = dy.mul(a).sub(xc.mul(b)).sub(k);
-        return new SDVariable[]{dx, s2.mul(inv), s1};
     }
 
     /** libnd4j's {@code moments}, whose outputs feed only a batch norm's statistics inputs (see {@link #batchMoments}). */
