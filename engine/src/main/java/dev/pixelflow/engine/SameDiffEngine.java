@@ -917,7 +917,7 @@ final class SameDiffEngine implements ClassifierEngine {
 
         /**
          * An activation for the training branch (or for both while they are one), or for the answering branch only.
-         * ReLU trains as {@link TrainingRelu}, whose backward pass is 7 times faster than SameDiff's; answering keeps
+         * ReLU trains as {@link TrainingRelu}, whose backward pass is 3 times faster than SameDiff's; answering keeps
          * SameDiff's own ReLU (half the time of libnd4j's custom op on a batch of 64, though not on a single image).
          */
         private SDVariable activation(SDVariable v, String activation, boolean training) {
