@@ -58,9 +58,10 @@ import java.util.function.UnaryOperator;
  * comes from SameDiff's array cache; dense layers use {@code mmul} + {@code add} instead.</li>
  * <li>Its sessions' array cache gets back almost none of a call's arrays, so every call allocated its activations
  * and gradients afresh; each session here gets a {@link StepArrayPool} that recycles them call after call.</li>
- * <li>{@code sd.nn().batchNorm} cannot be differentiated (its {@code doDiff} throws); {@link TrainingBatchNorm}
- * can. Written as plain mean/variance/scale ops instead, a network with batch normalisation trained 3.6x slower
- * than without (the backward passes of the broadcast multiplies dominated). The batch statistics are outputs of
+ * <li>{@code sd.nn().batchNorm} cannot be differentiated (its {@code doDiff} throws), and libnd4j's batch-norm
+ * ops spend most of a training step outside oneDNN; training normalises with {@link TrainingBatchNorm}, oneDNN's
+ * primitives called from Java. (Written as plain mean/variance/scale ops instead, a network with batch normalisation
+ * trained 3.6x slower than without: the backward passes of the broadcast multiplies dominated.) The batch statistics are outputs of
  * each training step; the running averages (PyTorch's momentum 0.1, unbiased variance) are updated here and saved
  * with the weights; answering folds them and the scale and shift into the convolution before
  * ({@link BatchNormFold}), or uses the fused op on them where no convolution comes before.</li>
@@ -819,19 +820,17 @@ final class SameDiffEngine implements ClassifierEngine {
             }
 
             /**
-             * Training normalises with the batch's own statistics, written as plain ops so SameDiff derives their
-             * gradients; answering uses the running statistics in the fused op.
+             * Training normalises with the batch's own statistics ({@link TrainingBatchNorm}, which also outputs them
+             * for the running averages); answering uses the running statistics in libnd4j's op.
              */
             SDVariable apply(SDVariable x, boolean training) {
-                int channelAxis = layout == Layout.NHWC ? 3 : 1;
                 if (!training) {
-                    return sd.nn().batchNorm(x, runMean, runVar, gamma, beta, BN_EPSILON, channelAxis);
+                    return sd.nn().batchNorm(x, runMean, runVar, gamma, beta, BN_EPSILON, layout == Layout.NHWC ? 3 : 1);
                 }
-                int[] axes = layout == Layout.NHWC ? new int[]{0, 1, 2} : new int[]{0, 2, 3};
-                SDVariable[] moments = TrainingBatchNorm.batchMoments(sd, x, axes);
-                SDVariable mean = moments[0].rename(batchMean);
-                SDVariable var = moments[1].rename(batchVar);
-                return new TrainingBatchNorm(sd, x, mean, var, gamma, beta, BN_EPSILON, channelAxis).outputVariable();
+                SDVariable[] out = TrainingBatchNorm.apply(sd, x, gamma, beta, BN_EPSILON, layout == Layout.NHWC);
+                out[1].rename(batchMean);
+                out[2].rename(batchVar);
+                return out[0];
             }
 
             /** A convolution (bias may be null) and this batch norm, folded into one convolution when answering. */

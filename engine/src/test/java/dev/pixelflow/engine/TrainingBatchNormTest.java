@@ -30,31 +30,44 @@ class TrainingBatchNormTest {
         assertSameGradients(new long[]{4, 3, 5, 5}, NCHW_AXES, 1);
     }
 
+    @Test
+    void outputsTheBatchMeanAndBiasedVariance() {
+        Nd4j.getRandom().setSeed(2);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 4, 4, 3).muli(5).subi(1);
+        SameDiff sd = SameDiff.create();
+        TrainableOps.install();
+        SDVariable[] out = TrainingBatchNorm.apply(sd, sd.var("x", x), sd.var("gamma", Nd4j.ones(DataType.FLOAT, 3)),
+                sd.var("beta", Nd4j.zeros(DataType.FLOAT, 3)), 1e-5, true);
+        Map<String, INDArray> got = sd.output(Map.of(), out[1].name(), out[2].name());
+
+        assertThat(got.get(out[1].name()).equalsWithEps(x.mean(NHWC_AXES), 1e-5)).isTrue();
+        assertThat(got.get(out[2].name()).equalsWithEps(x.var(false, NHWC_AXES), 1e-4)).isTrue();
+    }
+
     private static void assertSameGradients(long[] shape, int[] axes, int channelAxis) {
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, shape).muli(3).addi(1);
         INDArray weights = Nd4j.rand(DataType.FLOAT, shape);
 
         Map<String, INDArray> written = gradients(x, weights, axes, channelAxis, false);
-        Map<String, INDArray> fused = gradients(x, weights, axes, channelAxis, true);
+        Map<String, INDArray> onednn = gradients(x, weights, axes, channelAxis, true);
 
         for (String v : new String[]{"x", "gamma", "beta"}) {
-            assertThat(fused.get(v).equalsWithEps(written.get(v), 1e-4)).as(v + ": " + fused.get(v) + " vs " + written.get(v))
+            assertThat(onednn.get(v).equalsWithEps(written.get(v), 1e-4)).as(v + ": " + onednn.get(v) + " vs " + written.get(v))
                     .isTrue();
         }
     }
 
-    private static Map<String, INDArray> gradients(INDArray xv, INDArray wv, int[] axes, int channelAxis, boolean fused) {
+    private static Map<String, INDArray> gradients(INDArray xv, INDArray wv, int[] axes, int channelAxis, boolean onednn) {
         SameDiff sd = SameDiff.create();
         SDVariable x = sd.var("x", xv.dup());
         SDVariable w = sd.constant("w", wv.dup());
         SDVariable gamma = sd.var("gamma", Nd4j.createFromArray(1.5f, 0.5f, 2f));
         SDVariable beta = sd.var("beta", Nd4j.createFromArray(0.1f, 0.2f, 0.3f));
         SDVariable y;
-        if (fused) {
+        if (onednn) {
             TrainableOps.install();
-            SDVariable[] moments = TrainingBatchNorm.batchMoments(sd, x, axes);
-            y = new TrainingBatchNorm(sd, x, moments[0], moments[1], gamma, beta, 1e-5, channelAxis).outputVariable();
+            y = TrainingBatchNorm.apply(sd, x, gamma, beta, 1e-5, channelAxis == 3)[0];
         } else {
             long[] perChannel = {1, 1, 1, 1};
             perChannel[channelAxis] = 3;

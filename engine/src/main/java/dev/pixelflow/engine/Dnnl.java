@@ -1,0 +1,126 @@
+package dev.pixelflow.engine;
+
+import static org.bytedeco.dnnl.global.dnnl.dnnl_a;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_f32;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_wait;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
+
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+
+/**
+ * oneDNN's C API through JavaCPP's presets: one CPU engine, a stream per thread, and the execution of a primitive on
+ * INDArrays' own memory (no copies). libnd4j carries its own oneDNN, but reaches it only through its ops; this is for
+ * the work those ops do around oneDNN rather than in it (see {@link TrainingBatchNorm}).
+ */
+final class Dnnl {
+    private static final dnnl_engine ENGINE = new dnnl_engine();
+    private static final ThreadLocal<dnnl_stream> STREAMS = ThreadLocal.withInitial(Dnnl::newStream);
+
+    static {
+        check(dnnl_engine_create(ENGINE, dnnl_cpu, 0), "creating the CPU engine");
+    }
+
+    private Dnnl() {
+    }
+
+    static dnnl_engine engine() {
+        return ENGINE;
+    }
+
+    static void check(int status, String what) {
+        if (status != dnnl_success) {
+            throw new IllegalStateException("oneDNN failed " + what + " (status " + status + ")");
+        }
+    }
+
+    /** A float32 memory descriptor of logical dimensions {@code dims} (oneDNN's order: N, C, H, W) in a layout tag. */
+    static dnnl_memory_desc_t floats(long[] dims, int tag) {
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dnnl_f32, tag), "describing an array");
+        return md;
+    }
+
+    /** A float32 vector of {@code length} values. */
+    static dnnl_memory_desc_t vector(long length) {
+        return floats(new long[]{length}, dnnl_a);
+    }
+
+    /** A primitive for an operation descriptor, with the forward primitive's descriptor as hint for a backward one. */
+    static dnnl_primitive_desc describe(Pointer opDesc, dnnl_primitive_desc hint, String what) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), null, ENGINE, hint), "describing " + what);
+        return pd;
+    }
+
+    static dnnl_primitive create(dnnl_primitive_desc pd, String what) {
+        dnnl_primitive p = new dnnl_primitive();
+        check(dnnl_primitive_create(p, pd), "creating " + what);
+        return p;
+    }
+
+    /**
+     * Runs a primitive on arrays given by oneDNN argument kind, each with its memory descriptor, and waits for it. An
+     * array that is not a dense float32 array of its own (a view, say) is copied in, and out again if {@code written}
+     * says the primitive writes it; the engine's own arrays never are.
+     */
+    static void execute(dnnl_primitive primitive, int[] kinds, INDArray[] arrays, boolean[] written,
+                        dnnl_memory_desc_t[] descs) {
+        INDArray[] dense = new INDArray[arrays.length];
+        dnnl_memory[] memories = new dnnl_memory[kinds.length];
+        try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(kinds.length)) {
+            for (int i = 0; i < kinds.length; i++) {
+                dense[i] = isDense(arrays[i]) ? arrays[i] : arrays[i].castTo(DataType.FLOAT).dup('c');
+                memories[i] = new dnnl_memory();
+                check(dnnl_memory_create(memories[i], descs[i], ENGINE, dense[i].data().addressPointer()),
+                        "wrapping an array");
+                args.position(i).arg(kinds[i]).memory(memories[i]);
+            }
+            dnnl_stream stream = STREAMS.get();
+            check(dnnl_primitive_execute(primitive, stream, kinds.length, args.position(0)), "executing");
+            check(dnnl_stream_wait(stream), "waiting for its stream");
+        } finally {
+            for (dnnl_memory m : memories) {
+                if (m != null && !m.isNull()) {
+                    dnnl_memory_destroy(m);
+                }
+            }
+        }
+        for (int i = 0; i < arrays.length; i++) {
+            if (written[i] && dense[i] != arrays[i]) {
+                arrays[i].assign(dense[i]);
+            }
+        }
+    }
+
+    private static boolean isDense(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && !a.isView()
+                && a.length() == a.data().length() && Shape.hasDefaultStridesForShape(a);
+    }
+
+    private static dnnl_stream newStream() {
+        dnnl_stream stream = new dnnl_stream();
+        check(dnnl_stream_create(stream, ENGINE, dnnl_stream_default_flags), "creating a stream");
+        return stream;
+    }
+}
