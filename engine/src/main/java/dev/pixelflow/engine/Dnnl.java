@@ -1,15 +1,21 @@
 package dev.pixelflow.engine;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_a;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_f32;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_get_size;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_wait;
@@ -71,6 +77,41 @@ final class Dnnl {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), null, ENGINE, hint), "describing " + what);
         return pd;
+    }
+
+    /** A memory descriptor a primitive descriptor chose or was given, such as {@code dnnl_query_weights_md}. */
+    static dnnl_memory_desc_t query(dnnl_primitive_desc pd, int what) {
+        dnnl_memory_desc_t md = dnnl_primitive_desc_query_md(pd, what, 0);
+        if (md == null || md.isNull()) {
+            throw new IllegalStateException("oneDNN has no memory descriptor " + what + " for this primitive");
+        }
+        return md;
+    }
+
+    /** Floats an array of this descriptor holds. */
+    static long floatsOf(dnnl_memory_desc_t md) {
+        return dnnl_memory_desc_get_size(md) / Float.BYTES;
+    }
+
+    static boolean same(dnnl_memory_desc_t a, dnnl_memory_desc_t b) {
+        return dnnl_memory_desc_equal(a, b) != 0;
+    }
+
+    /** A copy from one memory layout to another, or null when the two are the same. */
+    static dnnl_primitive reorder(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
+        if (same(from, to)) {
+            return null;
+        }
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_reorder_primitive_desc_create(pd, from, ENGINE, to, ENGINE, null), "describing a reorder");
+        return create(pd, "a reorder");
+    }
+
+    /** Copies {@code from} into {@code to}, in the layouts of the reorder's descriptors. */
+    static void reorder(dnnl_primitive reorder, INDArray from, dnnl_memory_desc_t fromDesc, INDArray to,
+                        dnnl_memory_desc_t toDesc) {
+        execute(reorder, new int[]{DNNL_ARG_FROM, DNNL_ARG_TO}, new INDArray[]{from, to}, new boolean[]{false, true},
+                new dnnl_memory_desc_t[]{fromDesc, toDesc});
     }
 
     static dnnl_primitive create(dnnl_primitive_desc pd, String what) {

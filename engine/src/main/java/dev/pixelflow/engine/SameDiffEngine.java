@@ -684,7 +684,7 @@ final class SameDiffEngine implements ClassifierEngine {
                         if (batchNormNext(i) && LayerSpec.LINEAR.equals(layer.activation())) {
                             foldedNext = batchNorm(spec.layers().get(i + 1).type().label() + (i + 1), dims.get(i), i + 1);
                             BatchNorm bn = foldedNext;
-                            train = sd.cnn().conv2d(train, w, b, conf);
+                            train = trainingConv(train, w, b, conf);
                             infer = bn.foldedConv(infer, w, b, conf);
                         } else if (poolsNext(i) && monotone(layer.activation())) {
                             // Max-pooling commutes with a monotone activation (relu, tanh): applied after the pool,
@@ -836,7 +836,7 @@ final class SameDiffEngine implements ClassifierEngine {
             /** A convolution (bias may be null) and this batch norm, folded into one convolution when answering. */
             SDVariable conv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf, boolean training) {
                 if (training) {
-                    return apply(b == null ? sd.cnn().conv2d(x, w, conf) : sd.cnn().conv2d(x, w, b, conf), true);
+                    return apply(trainingConv(x, w, b, conf), true);
                 }
                 return foldedConv(x, w, b, conf);
             }
@@ -849,6 +849,18 @@ final class SameDiffEngine implements ClassifierEngine {
                 return sd.cnn().conv2d(x, sd.constant(name + "_folded_W", fold.weights()),
                         sd.constant(name + "_folded_b", fold.bias()), conf);
             }
+        }
+
+        /**
+         * A convolution of the training branch (bias may be null): oneDNN's primitives on NHWC throughout
+         * ({@link TrainingConv}), libnd4j's op in NCHW. Answering keeps libnd4j's, with batch norm folded in.
+         */
+        private SDVariable trainingConv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf) {
+            if (layout == Layout.NHWC) {
+                return TrainingConv.apply(sd, x, w, b, (int) conf.getKH(), (int) conf.getSH(),
+                        conf.getPaddingMode() == PaddingMode.SAME);
+            }
+            return b == null ? sd.cnn().conv2d(x, w, conf) : sd.cnn().conv2d(x, w, b, conf);
         }
 
         /** Scale and shift per channel (trained), running mean and variance (saved, not trained). */

@@ -1,5 +1,6 @@
 package dev.pixelflow.engine;
 
+import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
 import org.nd4j.imports.converters.ImportClassMapping;
@@ -13,8 +14,8 @@ import java.util.Map;
  * copy of the graph made through FlatBuffers, instantiating each custom op by the native op's hash, or by name when
  * libnd4j has no such op; an op class of ours must therefore be the class registered for its hash or name:
  * {@link TrainingRelu} for libnd4j's custom {@code relu} op (for which M2.1 has no class: its ReLU is a legacy op),
- * {@link TrainingBatchNorm}'s two ops by their own names. Those two run in Java, so SameDiff's sessions must
- * be {@link EngineSession}s.
+ * {@link TrainingBatchNorm}'s and {@link TrainingConv}'s ops by their own names. Those run in Java, so SameDiff's
+ * sessions must be {@link EngineSession}s.
  */
 final class TrainableOps {
     private static boolean installed;
@@ -40,8 +41,11 @@ final class TrainableOps {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot register the engine's trainable ops with SameDiff " + e, e);
         }
-        ImportClassMapping.getOpNameMapping().put(TrainingBatchNorm.Forward.OP_NAME, new TrainingBatchNorm.Forward());
-        ImportClassMapping.getOpNameMapping().put(TrainingBatchNorm.Backward.OP_NAME, new TrainingBatchNorm.Backward());
+        Map<String, DifferentialFunction> byName = ImportClassMapping.getOpNameMapping();
+        byName.put(TrainingBatchNorm.Forward.OP_NAME, new TrainingBatchNorm.Forward());
+        byName.put(TrainingBatchNorm.Backward.OP_NAME, new TrainingBatchNorm.Backward());
+        byName.put(TrainingConv.Forward.OP_NAME, new TrainingConv.Forward());
+        byName.put(TrainingConv.Backward.OP_NAME, new TrainingConv.Backward());
         SameDiff.bindInferenceFactory(EngineSession::new);
         installed = true;
     }

@@ -21,7 +21,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_shift;
 
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +33,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 
@@ -63,11 +61,8 @@ public final class TrainingBatchNorm {
         return new Forward(sd, new SDVariable[]{x, gamma, beta}, epsilon, channelsLast ? 1 : 0).outputVariables();
     }
 
-    /**
-     * What the two ops share: three outputs, one shaped as x (input 0) and two per channel; the epsilon and the layout
-     * as numeric arguments, which SameDiff's graph copies keep (so no named properties).
-     */
-    private abstract static class Op extends DynamicCustomOp implements EngineSession.HostOp {
+    /** What the two ops share: three outputs, one shaped as x (input 0) and two per channel; epsilon and layout. */
+    private abstract static class Op extends HostCustomOp {
         Op() {
         }
 
@@ -96,15 +91,6 @@ public final class TrainingBatchNorm {
             long channels = oc.getInputArray(perChannelInput()).length();
             LongShapeDescriptor perChannel = LongShapeDescriptor.fromShape(new long[]{channels}, x.dataType());
             return List.of(LongShapeDescriptor.fromShape(x.shape(), x.dataType()), perChannel, perChannel);
-        }
-
-        @Override
-        public Map<String, Object> propertiesForFunction() {
-            return new HashMap<>();
-        }
-
-        @Override
-        public void setPropertiesForFunction(Map<String, Object> properties) {
         }
 
         Primitives primitives(OpContext oc) {
