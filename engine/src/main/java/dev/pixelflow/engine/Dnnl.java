@@ -27,12 +27,14 @@ import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * oneDNN's C API through JavaCPP's presets: one CPU engine, a stream per thread, and the execution of a primitive on
@@ -72,10 +74,15 @@ final class Dnnl {
         return floats(new long[]{length}, dnnl_a);
     }
 
-    /** A primitive for an operation descriptor, with the forward primitive's descriptor as hint for a backward one. */
-    static dnnl_primitive_desc describe(Pointer opDesc, dnnl_primitive_desc hint, String what) {
+    /**
+     * A primitive for an operation descriptor, with attributes (post-ops) or null, and the forward primitive's
+     * descriptor as hint for a backward one (else null).
+     */
+    static dnnl_primitive_desc describe(Pointer opDesc, dnnl_primitive_attr attr, dnnl_primitive_desc hint,
+                                        String what) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), null, ENGINE, hint), "describing " + what);
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, ENGINE, hint),
+                "describing " + what);
         return pd;
     }
 
@@ -90,7 +97,11 @@ final class Dnnl {
 
     /** Floats an array of this descriptor holds. */
     static long floatsOf(dnnl_memory_desc_t md) {
-        return dnnl_memory_desc_get_size(md) / Float.BYTES;
+        return bytesOf(md) / Float.BYTES;
+    }
+
+    static long bytesOf(dnnl_memory_desc_t md) {
+        return dnnl_memory_desc_get_size(md);
     }
 
     static boolean same(dnnl_memory_desc_t a, dnnl_memory_desc_t b) {
@@ -114,6 +125,23 @@ final class Dnnl {
                 new dnnl_memory_desc_t[]{fromDesc, toDesc});
     }
 
+    /** {@code w} in the layout {@code to}, through {@code reorder}: a new array, or {@code w} when no reorder is needed. */
+    static INDArray convert(INDArray w, dnnl_primitive reorder, dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
+        if (reorder == null) {
+            return w;
+        }
+        INDArray out = Nd4j.createUninitializedDetached(DataType.FLOAT, floatsOf(to));
+        reorder(reorder, w, from, out, to);
+        return out;
+    }
+
+    /** Frees a converted copy now rather than at the next collection. */
+    static void release(INDArray converted, INDArray original) {
+        if (converted != original) {
+            converted.close();
+        }
+    }
+
     static dnnl_primitive create(dnnl_primitive_desc pd, String what) {
         dnnl_primitive p = new dnnl_primitive();
         check(dnnl_primitive_create(p, pd), "creating " + what);
@@ -122,8 +150,8 @@ final class Dnnl {
 
     /**
      * Runs a primitive on arrays given by oneDNN argument kind, each with its memory descriptor, and waits for it. An
-     * array that is not a dense float32 array of its own (a view, say) is copied in, and out again if {@code written}
-     * says the primitive writes it; the engine's own arrays never are.
+     * array that is not a dense array of its own (a view, say) is copied in, and out again if {@code written} says the
+     * primitive writes it; the engine's own arrays never are.
      */
     static void execute(dnnl_primitive primitive, int[] kinds, INDArray[] arrays, boolean[] written,
                         dnnl_memory_desc_t[] descs) {
@@ -131,15 +159,19 @@ final class Dnnl {
         dnnl_memory[] memories = new dnnl_memory[kinds.length];
         try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(kinds.length)) {
             for (int i = 0; i < kinds.length; i++) {
-                dense[i] = isDense(arrays[i]) ? arrays[i] : arrays[i].castTo(DataType.FLOAT).dup('c');
+                dense[i] = isDense(arrays[i]) ? arrays[i] : arrays[i].dup('c');
                 memories[i] = new dnnl_memory();
                 check(dnnl_memory_create(memories[i], descs[i], ENGINE, dense[i].data().addressPointer()),
                         "wrapping an array");
                 args.position(i).arg(kinds[i]).memory(memories[i]);
             }
             dnnl_stream stream = STREAMS.get();
-            check(dnnl_primitive_execute(primitive, stream, kinds.length, args.position(0)), "executing");
-            check(dnnl_stream_wait(stream), "waiting for its stream");
+            // A primitive keeps one scratchpad of its own (oneDNN's default), so one execution at a time; primitives
+            // are shared by shape, between engines and threads.
+            synchronized (primitive) {
+                check(dnnl_primitive_execute(primitive, stream, kinds.length, args.position(0)), "executing");
+                check(dnnl_stream_wait(stream), "waiting for its stream");
+            }
         } finally {
             for (dnnl_memory m : memories) {
                 if (m != null && !m.isNull()) {
@@ -155,8 +187,8 @@ final class Dnnl {
     }
 
     private static boolean isDense(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && !a.isView()
-                && a.length() == a.data().length() && Shape.hasDefaultStridesForShape(a);
+        return a.ordering() == 'c' && !a.isView() && a.length() == a.data().length()
+                && Shape.hasDefaultStridesForShape(a);
     }
 
     private static dnnl_stream newStream() {

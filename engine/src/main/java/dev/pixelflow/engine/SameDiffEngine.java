@@ -639,6 +639,8 @@ final class SameDiffEngine implements ClassifierEngine {
         private String deferredActivation;
         /** The batch-norm layer after a linear conv, built with the conv, which the answering branch folded into it. */
         private BatchNorm foldedNext;
+        /** Whether that batch norm's ReLU went into the answering branch's convolution as well. */
+        private boolean foldedRelu;
 
         GraphBuilder(SameDiff sd, NetworkSpec spec, OptimizerSpec optimizer, Layout layout, List<Mask> masks) {
             this.sd = sd;
@@ -685,7 +687,9 @@ final class SameDiffEngine implements ClassifierEngine {
                             foldedNext = batchNorm(spec.layers().get(i + 1).type().label() + (i + 1), dims.get(i), i + 1);
                             BatchNorm bn = foldedNext;
                             train = trainingConv(train, w, b, conf);
-                            infer = bn.foldedConv(infer, w, b, conf);
+                            // The batch norm's ReLU goes into the answering convolution too.
+                            foldedRelu = LayerSpec.RELU.equals(spec.layers().get(i + 1).activation());
+                            infer = bn.foldedConv(infer, w, b, conf, null, foldedRelu);
                         } else if (poolsNext(i) && monotone(layer.activation())) {
                             // Max-pooling commutes with a monotone activation (relu, tanh): applied after the pool,
                             // the activation and its gradient touch a quarter of the values. They were ~12% of a
@@ -719,12 +723,15 @@ final class SameDiffEngine implements ClassifierEngine {
                     case BATCHNORM -> {
                         String act = layer.activation() == null ? LayerSpec.LINEAR : layer.activation();
                         if (foldedNext != null) {
-                            train = activation(foldedNext.apply(train, true), act, true);
-                            infer = activation(infer, act, false);
+                            train = foldedRelu ? foldedNext.apply(train, true, true)
+                                    : activation(foldedNext.apply(train, true, false), act, true);
+                            infer = foldedRelu ? infer : activation(infer, act, false);
                             foldedNext = null;
                         } else {
                             BatchNorm bn = batchNorm(p, d, i);
-                            branch((v, training) -> activation(bn.apply(v, training), act, training));
+                            boolean relu = LayerSpec.RELU.equals(act);
+                            branch((v, training) -> relu ? bn.apply(v, training, true)
+                                    : activation(bn.apply(v, training, false), act, training));
                         }
                     }
                     case RESIDUAL -> residual(p, layer, d, i);
@@ -820,40 +827,62 @@ final class SameDiffEngine implements ClassifierEngine {
             }
 
             /**
-             * Training normalises with the batch's own statistics ({@link TrainingBatchNorm}, which also outputs them
-             * for the running averages); answering uses the running statistics in libnd4j's op.
+             * Normalises, then applies ReLU if {@code relu}. Training normalises with the batch's own statistics
+             * ({@link TrainingBatchNorm}, which also outputs them for the running averages, and takes the ReLU into
+             * the same pass); answering uses the running statistics in libnd4j's op.
              */
-            SDVariable apply(SDVariable x, boolean training) {
+            SDVariable apply(SDVariable x, boolean training, boolean relu) {
                 if (!training) {
-                    return sd.nn().batchNorm(x, runMean, runVar, gamma, beta, BN_EPSILON, layout == Layout.NHWC ? 3 : 1);
+                    SDVariable y = sd.nn().batchNorm(x, runMean, runVar, gamma, beta, BN_EPSILON,
+                            layout == Layout.NHWC ? 3 : 1);
+                    return relu ? activation(y, LayerSpec.RELU, false) : y;
                 }
-                SDVariable[] out = TrainingBatchNorm.apply(sd, x, gamma, beta, BN_EPSILON, layout == Layout.NHWC);
+                SDVariable[] out = TrainingBatchNorm.apply(sd, x, gamma, beta, BN_EPSILON, layout == Layout.NHWC, relu);
                 out[1].rename(batchMean);
                 out[2].rename(batchVar);
                 return out[0];
             }
 
-            /** A convolution (bias may be null) and this batch norm, folded into one convolution when answering. */
-            SDVariable conv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf, boolean training) {
-                if (training) {
-                    return apply(trainingConv(x, w, b, conf), true);
+            /**
+             * A convolution (bias may be null), this batch norm, then {@code residual} added (unless null) and ReLU
+             * (if {@code relu}); answering does it all in one op.
+             */
+            SDVariable conv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf, boolean training,
+                            SDVariable residual, boolean relu) {
+                if (!training) {
+                    return foldedConv(x, w, b, conf, residual, relu);
                 }
-                return foldedConv(x, w, b, conf);
+                if (residual == null) {
+                    return apply(trainingConv(x, w, b, conf), true, relu);
+                }
+                SDVariable y = apply(trainingConv(x, w, b, conf), true, false).add(residual);
+                return relu ? activation(y, LayerSpec.RELU, true) : y;
             }
 
-            /** The answering branch's convolution with this batch norm folded in (see {@link BatchNormFold}). */
-            SDVariable foldedConv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf) {
+            /**
+             * The answering branch's convolution with this batch norm folded in (see {@link BatchNormFold}), then
+             * {@code residual} (may be null) and ReLU: one {@link AnsweringConv} in NHWC, libnd4j's ops in NCHW.
+             */
+            SDVariable foldedConv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf, SDVariable residual,
+                                  boolean relu) {
                 BatchNormFold fold = new BatchNormFold(w.getArr(), b == null ? null : b.getArr(), gamma.getArr(),
                         beta.getArr(), runningMean, runningVar, BN_EPSILON);
                 folds.add(fold);
-                return sd.cnn().conv2d(x, sd.constant(name + "_folded_W", fold.weights()),
-                        sd.constant(name + "_folded_b", fold.bias()), conf);
+                SDVariable fw = sd.constant(name + "_folded_W", fold.weights());
+                SDVariable fb = sd.constant(name + "_folded_b", fold.bias());
+                if (layout == Layout.NHWC) {
+                    return AnsweringConv.apply(sd, x, fw, fb, residual, (int) conf.getKH(), (int) conf.getSH(),
+                            conf.getPaddingMode() == PaddingMode.SAME, relu);
+                }
+                SDVariable y = sd.cnn().conv2d(x, fw, fb, conf);
+                y = residual == null ? y : y.add(residual);
+                return relu ? activation(y, LayerSpec.RELU, false) : y;
             }
         }
 
         /**
          * A convolution of the training branch (bias may be null): oneDNN's primitives on NHWC throughout
-         * ({@link TrainingConv}), libnd4j's op in NCHW. Answering keeps libnd4j's, with batch norm folded in.
+         * ({@link TrainingConv}), libnd4j's op in NCHW.
          */
         private SDVariable trainingConv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf) {
             if (layout == Layout.NHWC) {
@@ -885,10 +914,9 @@ final class SameDiffEngine implements ClassifierEngine {
             Conv2DConfig second = convConfig(3, 1);
             Conv2DConfig shortcut = convConfig(1, stride);
             branch((x, training) -> {
-                SDVariable h = activation(bn1.conv(x, w1, null, first, training), LayerSpec.RELU, training);
-                h = bn2.conv(h, w2, null, second, training);
-                SDVariable s = projects ? bnp.conv(x, wp, null, shortcut, training) : x;
-                return activation(h.add(s), LayerSpec.RELU, training);
+                SDVariable h = bn1.conv(x, w1, null, first, training, null, true);
+                SDVariable s = projects ? bnp.conv(x, wp, null, shortcut, training, null, false) : x;
+                return bn2.conv(h, w2, null, second, training, s, true);
             });
         }
 

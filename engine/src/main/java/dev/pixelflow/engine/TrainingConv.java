@@ -8,14 +8,11 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_cdba;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_backward_data_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_backward_weights_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_forward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_nhwc;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_weights_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
 
@@ -23,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.LongStream;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
@@ -56,25 +52,13 @@ public final class TrainingConv {
         return new Forward(sd, in, kernel, stride, samePadding).outputVariable();
     }
 
-    /** Kernel, stride and padding as numeric arguments; whether there is a bias from the number of inputs. */
-    private abstract static class Op extends HostCustomOp {
-        Op() {
-        }
-
-        Op(SameDiff sd, SDVariable[] inputs, long kernel, long stride, long samePadding) {
-            super(sd, inputs);
-            addIArgument(kernel, stride, samePadding);
-        }
-
-        Primitives primitives(OpContext oc, boolean biased) {
-            List<Long> i = oc.getIArguments();
-            return Primitives.of(oc.getInputArray(0).shape(), oc.getInputArray(1).shape(), i.get(1).intValue(),
-                    i.get(2) != 0, biased);
-        }
+    /** The primitives for an op's call; whether there is a bias the op knows from its number of inputs. */
+    private static Primitives primitives(OpContext oc, boolean biased) {
+        return Primitives.of(ConvForwardOp.geometry(oc, biased));
     }
 
     /** The forward pass: inputs x, w and maybe b; output y [N, outH, outW, out]. */
-    public static final class Forward extends Op {
+    public static final class Forward extends ConvForwardOp {
         static final String OP_NAME = "pixelflow_conv2d_training";
 
         /** For SameDiff's op registry, which instantiates ops by class when it copies a graph. */
@@ -88,23 +72,6 @@ public final class TrainingConv {
         @Override
         public String opName() {
             return OP_NAME;
-        }
-
-        @Override
-        public int getNumOutputs() {
-            return 1;
-        }
-
-        @Override
-        public List<DataType> calculateOutputDataTypes(List<DataType> inputTypes) {
-            return List.of(inputTypes.get(0));
-        }
-
-        @Override
-        public List<LongShapeDescriptor> calculateOutputShape(OpContext oc) {
-            INDArray x = oc.getInputArray(0);
-            Primitives p = primitives(oc, oc.numInputArguments() == 3);
-            return List.of(LongShapeDescriptor.fromShape(p.outputShape(), x.dataType()));
         }
 
         @Override
@@ -124,7 +91,7 @@ public final class TrainingConv {
                             written(3, 2), new dnnl_memory_desc_t[]{p.src, p.forwardWeights, p.dst});
                 }
             } finally {
-                Primitives.release(wf, w);
+                Dnnl.release(wf, w);
             }
         }
 
@@ -140,7 +107,7 @@ public final class TrainingConv {
     }
 
     /** The backward pass: inputs x, w, maybe b, and y's gradient; outputs the gradients of x, w and maybe b. */
-    public static final class Backward extends Op {
+    public static final class Backward extends HostCustomOp {
         static final String OP_NAME = "pixelflow_conv2d_training_bp";
 
         /** For SameDiff's op registry. */
@@ -148,7 +115,8 @@ public final class TrainingConv {
         }
 
         private Backward(SameDiff sd, SDVariable[] inputs, long kernel, long stride, long samePadding) {
-            super(sd, inputs, kernel, stride, samePadding);
+            super(sd, inputs);
+            addIArgument(kernel, stride, samePadding);
         }
 
         @Override
@@ -189,7 +157,7 @@ public final class TrainingConv {
                         new INDArray[]{dy, wb, oc.getOutputArray(0)}, written(3, 2),
                         new dnnl_memory_desc_t[]{p.dst, p.backwardWeights, p.src});
             } finally {
-                Primitives.release(wb, w);
+                Dnnl.release(wb, w);
             }
             INDArray dw = oc.getOutputArray(1);
             INDArray dwBlocked = p.weightGradientReorder == null ? dw : Nd4j.createUninitializedDetached(
@@ -229,93 +197,50 @@ public final class TrainingConv {
      * The primitives for one convolution shape: forward, backward data and backward weights, each with the weights in
      * the layout oneDNN chose for it, and the reorders from and to the engine's [kH, kW, in, out].
      */
-    private record Primitives(long[] outputShape, dnnl_memory_desc_t src, dnnl_memory_desc_t dst,
+    private record Primitives(dnnl_memory_desc_t src, dnnl_memory_desc_t dst,
                               dnnl_memory_desc_t weights, dnnl_memory_desc_t bias,
                               dnnl_primitive forward, dnnl_memory_desc_t forwardWeights, dnnl_primitive toForward,
                               dnnl_primitive backwardData, dnnl_memory_desc_t backwardWeights,
                               dnnl_primitive toBackward, dnnl_primitive weightPass,
                               dnnl_memory_desc_t weightGradient, dnnl_primitive weightGradientReorder) {
-        private record Key(List<Long> input, List<Long> weights, int stride, boolean samePadding, boolean biased) {
-        }
+        private static final Map<ConvGeometry, Primitives> CACHE = new ConcurrentHashMap<>();
 
-        private static final Map<Key, Primitives> CACHE = new ConcurrentHashMap<>();
-
-        static Primitives of(long[] input, long[] weights, int stride, boolean samePadding, boolean biased) {
-            return CACHE.computeIfAbsent(new Key(LongStream.of(input).boxed().toList(),
-                    LongStream.of(weights).boxed().toList(), stride, samePadding, biased), Primitives::create);
+        static Primitives of(ConvGeometry geometry) {
+            return CACHE.computeIfAbsent(geometry, Primitives::create);
         }
 
         /** The weights in a primitive's layout: {@code w} itself when that is the engine's layout. */
         INDArray convert(INDArray w, dnnl_primitive reorder, dnnl_memory_desc_t to) {
-            if (reorder == null) {
-                return w;
-            }
-            INDArray out = Nd4j.createUninitializedDetached(DataType.FLOAT, Dnnl.floatsOf(to));
-            Dnnl.reorder(reorder, w, weights, out, to);
-            return out;
+            return Dnnl.convert(w, reorder, weights, to);
         }
 
-        /** Frees a converted copy of the weights now rather than at the next collection. */
-        static void release(INDArray converted, INDArray original) {
-            if (converted != original) {
-                converted.close();
-            }
-        }
-
-        private static Primitives create(Key key) {
-            List<Long> in = key.input();
-            List<Long> w = key.weights();
-            if (in.size() != 4 || w.size() != 4 || !w.get(0).equals(w.get(1)) || !w.get(2).equals(in.get(3))) {
-                throw new IllegalArgumentException("convolution of " + in + " with weights " + w
-                        + ": expected [N, H, W, in] and [k, k, in, out]");
-            }
-            long n = in.get(0);
-            long h = in.get(1);
-            long wd = in.get(2);
-            long c = in.get(3);
-            long k = w.get(0);
-            long out = w.get(3);
-            int s = key.stride();
-            long[] pad = new long[4]; // top, left, bottom, right
-            long oh;
-            long ow;
-            if (key.samePadding()) {
-                oh = (h + s - 1) / s;
-                ow = (wd + s - 1) / s;
-                long padH = Math.max((oh - 1) * s + k - h, 0);
-                long padW = Math.max((ow - 1) * s + k - wd, 0);
-                pad = new long[]{padH / 2, padW / 2, padH - padH / 2, padW - padW / 2}; // the extra row below
-            } else {
-                oh = (h - k) / s + 1;
-                ow = (wd - k) / s + 1;
-            }
-            dnnl_memory_desc_t src = Dnnl.floats(new long[]{n, c, h, wd}, dnnl_nhwc);
-            dnnl_memory_desc_t dst = Dnnl.floats(new long[]{n, out, oh, ow}, dnnl_nhwc);
-            long[] weightDims = {out, c, k, k};
-            dnnl_memory_desc_t weights = Dnnl.floats(weightDims, dnnl_cdba); // [kH, kW, in, out]
-            dnnl_memory_desc_t anyWeights = Dnnl.floats(weightDims, dnnl_format_tag_any);
-            dnnl_memory_desc_t bias = key.biased() ? Dnnl.vector(out) : null;
-            long[] strides = {s, s};
-            long[] padL = {pad[0], pad[1]};
-            long[] padR = {pad[2], pad[3]};
+        private static Primitives create(ConvGeometry g) {
+            dnnl_memory_desc_t src = g.src();
+            dnnl_memory_desc_t dst = g.dst();
+            dnnl_memory_desc_t weights = g.userWeights();
+            dnnl_memory_desc_t anyWeights = g.anyWeights();
+            dnnl_memory_desc_t bias = g.bias();
+            long[] strides = g.strides();
+            long[] padL = g.padding(false);
+            long[] padR = g.padding(true);
 
             dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_convolution_forward_desc_init(fd, dnnl_forward_training, dnnl_convolution_direct, src,
                     anyWeights, bias, dst, strides, padL, padR), "describing a convolution");
-            dnnl_primitive_desc forward = Dnnl.describe(fd, null, "a convolution");
+            dnnl_primitive_desc forward = Dnnl.describe(fd, null, null, "a convolution");
             dnnl_convolution_desc_t dd = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_convolution_backward_data_desc_init(dd, dnnl_convolution_direct, src, anyWeights, dst,
                     strides, padL, padR), "describing a convolution's backward pass");
-            dnnl_primitive_desc data = Dnnl.describe(dd, forward, "a convolution's backward pass");
-            dnnl_convolution_desc_t wdsc = new dnnl_convolution_desc_t();
-            Dnnl.check(dnnl_convolution_backward_weights_desc_init(wdsc, dnnl_convolution_direct, src, anyWeights,
+            dnnl_primitive_desc data = Dnnl.describe(dd, null, forward, "a convolution's backward pass");
+            dnnl_convolution_desc_t wd = new dnnl_convolution_desc_t();
+            Dnnl.check(dnnl_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct, src, anyWeights,
                     bias, dst, strides, padL, padR), "describing a convolution's weight gradient");
-            dnnl_primitive_desc weightPass = Dnnl.describe(wdsc, forward, "a convolution's weight gradient");
+            dnnl_primitive_desc weightPass = Dnnl.describe(wd, null, forward, "a convolution's weight gradient");
 
             dnnl_memory_desc_t forwardWeights = Dnnl.query(forward, dnnl_query_weights_md);
             dnnl_memory_desc_t backwardWeights = Dnnl.query(data, dnnl_query_weights_md);
             dnnl_memory_desc_t weightGradient = Dnnl.query(weightPass, dnnl_query_diff_weights_md);
-            return new Primitives(new long[]{n, oh, ow, out}, src, dst, weights, bias,
+            return new Primitives(src, dst, weights, bias,
                     Dnnl.create(forward, "a convolution"), forwardWeights, Dnnl.reorder(weights, forwardWeights),
                     Dnnl.create(data, "a convolution's backward pass"), backwardWeights,
                     Dnnl.reorder(weights, backwardWeights),

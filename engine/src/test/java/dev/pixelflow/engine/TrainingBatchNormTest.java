@@ -22,12 +22,17 @@ class TrainingBatchNormTest {
 
     @Test
     void channelsLastHasTheGradientsOfBatchNormalisationWrittenOut() {
-        assertSameGradients(new long[]{4, 5, 5, 3}, NHWC_AXES, 3);
+        assertSameGradients(new long[]{4, 5, 5, 3}, NHWC_AXES, 3, false);
     }
 
     @Test
     void channelsFirstHasTheGradientsOfBatchNormalisationWrittenOut() {
-        assertSameGradients(new long[]{4, 3, 5, 5}, NCHW_AXES, 1);
+        assertSameGradients(new long[]{4, 3, 5, 5}, NCHW_AXES, 1, false);
+    }
+
+    @Test
+    void aFusedReluHasTheGradientsOfBatchNormalisationAndReluWrittenOut() {
+        assertSameGradients(new long[]{4, 5, 5, 3}, NHWC_AXES, 3, true);
     }
 
     @Test
@@ -37,20 +42,20 @@ class TrainingBatchNormTest {
         SameDiff sd = SameDiff.create();
         TrainableOps.install();
         SDVariable[] out = TrainingBatchNorm.apply(sd, sd.var("x", x), sd.var("gamma", Nd4j.ones(DataType.FLOAT, 3)),
-                sd.var("beta", Nd4j.zeros(DataType.FLOAT, 3)), 1e-5, true);
+                sd.var("beta", Nd4j.zeros(DataType.FLOAT, 3)), 1e-5, true, false);
         Map<String, INDArray> got = sd.output(Map.of(), out[1].name(), out[2].name());
 
         assertThat(got.get(out[1].name()).equalsWithEps(x.mean(NHWC_AXES), 1e-5)).isTrue();
         assertThat(got.get(out[2].name()).equalsWithEps(x.var(false, NHWC_AXES), 1e-4)).isTrue();
     }
 
-    private static void assertSameGradients(long[] shape, int[] axes, int channelAxis) {
+    private static void assertSameGradients(long[] shape, int[] axes, int channelAxis, boolean relu) {
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, shape).muli(3).addi(1);
         INDArray weights = Nd4j.rand(DataType.FLOAT, shape);
 
-        Map<String, INDArray> written = gradients(x, weights, axes, channelAxis, false);
-        Map<String, INDArray> onednn = gradients(x, weights, axes, channelAxis, true);
+        Map<String, INDArray> written = gradients(x, weights, axes, channelAxis, relu, false);
+        Map<String, INDArray> onednn = gradients(x, weights, axes, channelAxis, relu, true);
 
         for (String v : new String[]{"x", "gamma", "beta"}) {
             assertThat(onednn.get(v).equalsWithEps(written.get(v), 1e-4)).as(v + ": " + onednn.get(v) + " vs " + written.get(v))
@@ -58,7 +63,8 @@ class TrainingBatchNormTest {
         }
     }
 
-    private static Map<String, INDArray> gradients(INDArray xv, INDArray wv, int[] axes, int channelAxis, boolean onednn) {
+    private static Map<String, INDArray> gradients(INDArray xv, INDArray wv, int[] axes, int channelAxis, boolean relu,
+                                                   boolean onednn) {
         SameDiff sd = SameDiff.create();
         SDVariable x = sd.var("x", xv.dup());
         SDVariable w = sd.constant("w", wv.dup());
@@ -67,7 +73,7 @@ class TrainingBatchNormTest {
         SDVariable y;
         if (onednn) {
             TrainableOps.install();
-            y = TrainingBatchNorm.apply(sd, x, gamma, beta, 1e-5, channelAxis == 3)[0];
+            y = TrainingBatchNorm.apply(sd, x, gamma, beta, 1e-5, channelAxis == 3, relu)[0];
         } else {
             long[] perChannel = {1, 1, 1, 1};
             perChannel[channelAxis] = 3;
@@ -75,6 +81,7 @@ class TrainingBatchNormTest {
             SDVariable centred = x.sub(mean);
             SDVariable var = centred.mul(centred).mean(true, axes);
             y = centred.mul(sd.math().rsqrt(var.add(1e-5))).mul(gamma.reshape(perChannel)).add(beta.reshape(perChannel));
+            y = relu ? sd.nn().relu(y, 0) : y;
         }
         y.mul(w).sum().rename("loss");
         sd.setLossVariables("loss");

@@ -1,0 +1,133 @@
+package dev.pixelflow.engine;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_sum;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
+
+/**
+ * A convolution of the answering branch, channels last, with what follows it in a residual network done in the same
+ * pass (oneDNN's post-ops): {@code relu(conv(x, w) + b + residual)}, the residual and the ReLU each optional. Answering
+ * folds batch norm into {@code w} and {@code b} ({@link BatchNormFold}), so a residual block answers in two or three
+ * ops instead of seven (convolution, ReLU, convolution, add, ReLU, and a shortcut's convolution). Never trained.
+ */
+public final class AnsweringConv extends ConvForwardOp {
+    static final String OP_NAME = "pixelflow_conv2d_answering";
+
+    /** For SameDiff's op registry, which instantiates ops by class when it copies a graph. */
+    public AnsweringConv() {
+    }
+
+    private AnsweringConv(SameDiff sd, SDVariable[] inputs, int kernel, int stride, boolean samePadding,
+                          boolean relu) {
+        super(sd, inputs, kernel, stride, samePadding ? 1 : 0, relu ? 1 : 0);
+    }
+
+    /** {@code relu(conv(x, w) + b + residual)}; {@code residual} may be null, and {@code relu} false. */
+    static SDVariable apply(SameDiff sd, SDVariable x, SDVariable w, SDVariable b, SDVariable residual, int kernel,
+                            int stride, boolean samePadding, boolean relu) {
+        SDVariable[] in = residual == null ? new SDVariable[]{x, w, b} : new SDVariable[]{x, w, b, residual};
+        return new AnsweringConv(sd, in, kernel, stride, samePadding, relu).outputVariable();
+    }
+
+    @Override
+    public String opName() {
+        return OP_NAME;
+    }
+
+    @Override
+    public void execute(OpContext oc) {
+        Primitive p = primitive(oc);
+        INDArray out = oc.getOutputArray(0);
+        if (oc.numInputArguments() == 4) {
+            out.assign(oc.getInputArray(3)); // the sum post-op adds the convolution to what the output holds
+        }
+        INDArray w = oc.getInputArray(1);
+        INDArray blocked = Dnnl.convert(w, p.toWeights, p.userWeights, p.weights);
+        try {
+            Dnnl.execute(p.primitive, new int[]{DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
+                    new INDArray[]{oc.getInputArray(0), blocked, oc.getInputArray(2), out},
+                    new boolean[]{false, false, false, true},
+                    new dnnl_memory_desc_t[]{p.src, p.weights, p.bias, p.dst});
+        } finally {
+            Dnnl.release(blocked, w);
+        }
+    }
+
+    @Override
+    public List<SDVariable> doDiff(List<SDVariable> gradients) {
+        throw new UnsupportedOperationException("the answering branch is not trained");
+    }
+
+    private static Primitive primitive(OpContext oc) {
+        return Primitive.of(new Primitive.Key(geometry(oc, true), oc.numInputArguments() == 4,
+                oc.getIArguments().get(3) != 0));
+    }
+
+    private record Primitive(ConvGeometry geometry, dnnl_memory_desc_t src, dnnl_memory_desc_t dst,
+                             dnnl_memory_desc_t userWeights, dnnl_memory_desc_t weights, dnnl_memory_desc_t bias,
+                             dnnl_primitive toWeights, dnnl_primitive primitive) {
+        private record Key(ConvGeometry geometry, boolean residual, boolean relu) {
+        }
+
+        private static final Map<Key, Primitive> CACHE = new ConcurrentHashMap<>();
+
+        static Primitive of(Key key) {
+            return CACHE.computeIfAbsent(key, Primitive::create);
+        }
+
+        private static Primitive create(Key key) {
+            ConvGeometry g = key.geometry();
+            dnnl_memory_desc_t src = g.src();
+            dnnl_memory_desc_t dst = g.dst();
+            dnnl_memory_desc_t userWeights = g.userWeights();
+            dnnl_memory_desc_t bias = g.bias();
+            dnnl_convolution_desc_t cd = new dnnl_convolution_desc_t();
+            Dnnl.check(dnnl_convolution_forward_desc_init(cd, dnnl_forward_inference, dnnl_convolution_direct, src,
+                    g.anyWeights(), bias, dst, g.strides(), g.padding(false), g.padding(true)),
+                    "describing a convolution");
+            dnnl_post_ops ops = new dnnl_post_ops();
+            Dnnl.check(dnnl_post_ops_create(ops), "creating post-ops");
+            if (key.residual()) {
+                Dnnl.check(dnnl_post_ops_append_sum(ops, 1f), "adding a sum post-op");
+            }
+            if (key.relu()) {
+                Dnnl.check(dnnl_post_ops_append_eltwise(ops, 1f, dnnl_eltwise_relu, 0f, 0f), "adding a ReLU post-op");
+            }
+            dnnl_primitive_attr attr = new dnnl_primitive_attr();
+            Dnnl.check(dnnl_primitive_attr_create(attr), "creating attributes");
+            Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, ops), "setting post-ops");
+            var pd = Dnnl.describe(cd, attr, null, "a convolution");
+            dnnl_primitive_attr_destroy(attr); // the descriptor keeps its own copy
+            dnnl_post_ops_destroy(ops);
+            dnnl_memory_desc_t weights = Dnnl.query(pd, dnnl_query_weights_md);
+            return new Primitive(g, src, dst, userWeights, weights, bias, Dnnl.reorder(userWeights, weights),
+                    Dnnl.create(pd, "a convolution"));
+        }
+    }
+}
