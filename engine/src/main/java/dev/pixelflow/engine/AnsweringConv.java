@@ -6,15 +6,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_forward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_sum;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
 
 import java.util.List;
@@ -22,9 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
-import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
-import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -111,20 +101,7 @@ public final class AnsweringConv extends ConvForwardOp {
             Dnnl.check(dnnl_convolution_forward_desc_init(cd, dnnl_forward_inference, dnnl_convolution_direct, src,
                     g.anyWeights(), bias, dst, g.strides(), g.padding(false), g.padding(true)),
                     "describing a convolution");
-            dnnl_post_ops ops = new dnnl_post_ops();
-            Dnnl.check(dnnl_post_ops_create(ops), "creating post-ops");
-            if (key.residual()) {
-                Dnnl.check(dnnl_post_ops_append_sum(ops, 1f), "adding a sum post-op");
-            }
-            if (key.relu()) {
-                Dnnl.check(dnnl_post_ops_append_eltwise(ops, 1f, dnnl_eltwise_relu, 0f, 0f), "adding a ReLU post-op");
-            }
-            dnnl_primitive_attr attr = new dnnl_primitive_attr();
-            Dnnl.check(dnnl_primitive_attr_create(attr), "creating attributes");
-            Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, ops), "setting post-ops");
-            var pd = Dnnl.describe(cd, attr, null, "a convolution");
-            dnnl_primitive_attr_destroy(attr); // the descriptor keeps its own copy
-            dnnl_post_ops_destroy(ops);
+            var pd = Dnnl.describeWithPostOps(cd, key.residual(), key.relu(), "a convolution");
             dnnl_memory_desc_t weights = Dnnl.query(pd, dnnl_query_weights_md);
             return new Primitive(g, src, dst, userWeights, weights, bias, Dnnl.reorder(userWeights, weights),
                     Dnnl.create(pd, "a convolution"));

@@ -3,7 +3,6 @@ package dev.pixelflow.engine;
 import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 
@@ -12,7 +11,7 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * [k, k, in, out] first, numeric arguments kernel, stride and SAME padding (1) first, one output shaped by
  * {@link ConvGeometry}.
  */
-abstract class ConvForwardOp extends HostCustomOp {
+abstract class ConvForwardOp extends HostCustomOp.SingleOutput {
     ConvForwardOp() {
     }
 
@@ -26,16 +25,6 @@ abstract class ConvForwardOp extends HostCustomOp {
         List<Long> i = oc.getIArguments();
         return ConvGeometry.of(oc.getInputArray(0).shape(), oc.getInputArray(1).shape(), i.get(1).intValue(),
                 i.get(2) != 0, biased);
-    }
-
-    @Override
-    public final int getNumOutputs() {
-        return 1;
-    }
-
-    @Override
-    public final List<DataType> calculateOutputDataTypes(List<DataType> inputTypes) {
-        return List.of(inputTypes.get(0));
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_a;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_f32;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_create;
@@ -11,6 +12,13 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_get_size;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_sum;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
@@ -26,6 +34,7 @@ import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
@@ -93,6 +102,32 @@ final class Dnnl {
             throw new IllegalStateException("oneDNN has no memory descriptor " + what + " for this primitive");
         }
         return md;
+    }
+
+    /**
+     * A primitive descriptor whose primitive adds what its output holds ({@code sum}) and then applies ReLU
+     * ({@code relu}) to its result, in the same pass (oneDNN's post-ops).
+     */
+    static dnnl_primitive_desc describeWithPostOps(Pointer opDesc, boolean sum, boolean relu, String what) {
+        dnnl_post_ops ops = new dnnl_post_ops();
+        check(dnnl_post_ops_create(ops), "creating post-ops");
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        try {
+            if (sum) {
+                check(dnnl_post_ops_append_sum(ops, 1f), "adding a sum post-op");
+            }
+            if (relu) {
+                check(dnnl_post_ops_append_eltwise(ops, 1f, dnnl_eltwise_relu, 0f, 0f), "adding a ReLU post-op");
+            }
+            check(dnnl_primitive_attr_create(attr), "creating attributes");
+            check(dnnl_primitive_attr_set_post_ops(attr, ops), "setting post-ops");
+            return describe(opDesc, attr, null, what);
+        } finally {
+            if (!attr.isNull()) {
+                dnnl_primitive_attr_destroy(attr); // the descriptor keeps its own copy
+            }
+            dnnl_post_ops_destroy(ops);
+        }
     }
 
     /** Floats an array of this descriptor holds. */

@@ -1,9 +1,11 @@
 package dev.pixelflow.engine;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 
 /**
@@ -25,5 +27,25 @@ abstract class HostCustomOp extends DynamicCustomOp implements EngineSession.Hos
 
     @Override
     public final void setPropertiesForFunction(Map<String, Object> properties) {
+    }
+
+    /** A host op with one output of the first input's type. */
+    abstract static class SingleOutput extends HostCustomOp {
+        SingleOutput() {
+        }
+
+        SingleOutput(SameDiff sd, SDVariable[] inputs) {
+            super(sd, inputs);
+        }
+
+        @Override
+        public final int getNumOutputs() {
+            return 1;
+        }
+
+        @Override
+        public final List<DataType> calculateOutputDataTypes(List<DataType> inputTypes) {
+            return List.of(inputTypes.get(0));
+        }
     }
 }

@@ -855,8 +855,8 @@ final class SameDiffEngine implements ClassifierEngine {
                 if (residual == null) {
                     return apply(trainingConv(x, w, b, conf), true, relu);
                 }
-                SDVariable y = apply(trainingConv(x, w, b, conf), true, false).add(residual);
-                return relu ? activation(y, LayerSpec.RELU, true) : y;
+                SDVariable y = apply(trainingConv(x, w, b, conf), true, false);
+                return relu ? TrainingAddRelu.apply(sd, y, residual) : y.add(residual);
             }
 
             /**

@@ -68,24 +68,24 @@ class RecipeTest {
         TrainingRequest back = Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(modern), TrainingRequest.class);
         assertThat(back).isEqualTo(modern);
         assertThat(back.tta()).isTrue();
-        assertThat(back.trainingShape()).isEqualTo(new ImageShape(96, 96, 3));
+        assertThat(back.trainingShape()).isEqualTo(new ImageShape(112, 112, 3));
         assertThat(fromOld.trainingShape()).isEqualTo(fromOld.inputShape());
     }
 
     @Test
     void aRecipeMayTrainOnSmallerCropsOnlyOfANetworkEndingInPooling() {
         Recipe photos = Recipe.named("photos-1h");
-        assertThat(photos.describe()).contains("112x112x3").contains("trained on crops growing from 64x64x3 to 96x96x3");
+        assertThat(photos.describe()).contains("128x128x3").contains("trained on crops growing from 72x72x3 to 112x112x3");
         assertThat(Recipe.named("photos-3h").describe()).contains("128x128x3").contains("trained on crops growing from 72x72x3 to 112x112x3");
         assertThatThrownBy(() -> new Recipe("flat", "x", "small-vgg", new ImageShape(150, 150, 3), new ImageShape(128, 128, 3),
                 null, photos.optimizer(), 32, 1, AugmentSettings.defaults(), false))
                 .hasMessageContaining("takes only 150x150x3 images");
-        assertThatThrownBy(() -> new Recipe("big", "x", photos.preset(), photos.input(), new ImageShape(128, 128, 3),
+        assertThatThrownBy(() -> new Recipe("big", "x", photos.preset(), photos.input(), new ImageShape(136, 136, 3),
                 null, photos.optimizer(), 32, 1, photos.augmentation(), false))
                 .hasMessageContaining("the crops must be smaller");
         assertThatThrownBy(() -> new TrainingRequest(1, "j", "m", photos.preset(), null, photos.input(), null,
                 photos.optimizer(), 64, 1, photos.augmentation(), 7, null, null, null, true, new ImageShape(96, 96, 1)))
-                .hasMessageContaining("field 'trainSize' (96x96x1) must fit inside 'inputShape' (112x112x3)");
+                .hasMessageContaining("field 'trainSize' (96x96x1) must fit inside 'inputShape' (128x128x3)");
     }
 
     @Test
