@@ -4,6 +4,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_cdba;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nhwc;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -16,8 +17,8 @@ import org.bytedeco.dnnl.dnnl_memory_desc_t;
 record ConvGeometry(List<Long> input, List<Long> weights, int stride, boolean samePadding, boolean biased) {
     static ConvGeometry of(long[] input, long[] weights, int stride, boolean samePadding, boolean biased) {
         if (input.length != 4 || weights.length != 4 || weights[0] != weights[1] || weights[2] != input[3]) {
-            throw new IllegalArgumentException("convolution of " + java.util.Arrays.toString(input) + " with weights "
-                    + java.util.Arrays.toString(weights) + ": expected [N, H, W, in] and [k, k, in, out]");
+            throw new IllegalArgumentException("convolution of " + Arrays.toString(input) + " with weights "
+                    + Arrays.toString(weights) + ": expected [N, H, W, in] and [k, k, in, out]");
         }
         return new ConvGeometry(LongStream.of(input).boxed().toList(), LongStream.of(weights).boxed().toList(), stride,
                 samePadding, biased);
