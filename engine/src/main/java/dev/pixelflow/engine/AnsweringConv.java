@@ -53,17 +53,23 @@ public final class AnsweringConv extends ConvForwardOp {
     @Override
     public void execute(OpContext oc) {
         Primitive p = primitive(oc);
-        INDArray out = oc.getOutputArray(0);
-        if (oc.numInputArguments() == 4) {
-            out.assign(oc.getInputArray(3)); // the sum post-op adds the convolution to what the output holds
-        }
         INDArray w = oc.getInputArray(1);
         INDArray blocked = Dnnl.convert(w, p.toWeights, p.userWeights, p.weights);
         try {
-            Dnnl.execute(p.primitive, new int[]{DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
-                    new INDArray[]{oc.getInputArray(0), blocked, oc.getInputArray(2), out},
-                    new boolean[]{false, false, false, true},
-                    new dnnl_memory_desc_t[]{p.src, p.weights, p.bias, p.dst});
+            INDArray x = oc.getInputArray(0);
+            INDArray b = oc.getInputArray(2);
+            INDArray out = oc.getOutputArray(0);
+            if (oc.numInputArguments() == 4) { // the residual, which the primitive adds as a post-op
+                Dnnl.execute(p.primitive,
+                        new int[]{DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST, Dnnl.ARG_ADDEND},
+                        new INDArray[]{x, blocked, b, out, oc.getInputArray(3)},
+                        new boolean[]{false, false, false, true, false},
+                        new dnnl_memory_desc_t[]{p.src, p.weights, p.bias, p.dst, p.dst});
+            } else {
+                Dnnl.execute(p.primitive, new int[]{DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST},
+                        new INDArray[]{x, blocked, b, out}, new boolean[]{false, false, false, true},
+                        new dnnl_memory_desc_t[]{p.src, p.weights, p.bias, p.dst});
+            }
         } finally {
             Dnnl.release(blocked, w);
         }
@@ -101,7 +107,7 @@ public final class AnsweringConv extends ConvForwardOp {
             Dnnl.check(dnnl_convolution_forward_desc_init(cd, dnnl_forward_inference, dnnl_convolution_direct, src,
                     g.anyWeights(), bias, dst, g.strides(), g.padding(false), g.padding(true)),
                     "describing a convolution");
-            var pd = Dnnl.describeWithPostOps(cd, key.residual(), key.relu(), "a convolution");
+            var pd = Dnnl.describeWithPostOps(cd, key.residual() ? dst : null, key.relu(), "a convolution");
             dnnl_memory_desc_t weights = Dnnl.query(pd, dnnl_query_weights_md);
             return new Primitive(g, src, dst, userWeights, weights, bias, Dnnl.reorder(userWeights, weights),
                     Dnnl.create(pd, "a convolution"));

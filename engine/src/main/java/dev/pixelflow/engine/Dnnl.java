@@ -1,8 +1,11 @@
 package dev.pixelflow.engine;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_a;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_binary_add;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
@@ -12,8 +15,8 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_get_size;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_binary;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_sum;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
@@ -105,16 +108,24 @@ final class Dnnl {
     }
 
     /**
-     * A primitive descriptor whose primitive adds what its output holds ({@code sum}) and then applies ReLU
-     * ({@code relu}) to its result, in the same pass (oneDNN's post-ops).
+     * The argument kind of the array a primitive described with an addend ({@link #describeWithPostOps}) adds to its
+     * result: oneDNN's {@code DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1}.
      */
-    static dnnl_primitive_desc describeWithPostOps(Pointer opDesc, boolean sum, boolean relu, String what) {
+    static final int ARG_ADDEND = DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1;
+
+    /**
+     * A primitive descriptor whose primitive adds an array of layout {@code addend} (if not null) to its result and
+     * then applies ReLU ({@code relu}), in the same pass (oneDNN's post-ops). The addend is read from its own array
+     * ({@link #ARG_ADDEND}), so the output need not be filled with it first.
+     */
+    static dnnl_primitive_desc describeWithPostOps(Pointer opDesc, dnnl_memory_desc_t addend, boolean relu,
+                                                   String what) {
         dnnl_post_ops ops = new dnnl_post_ops();
         check(dnnl_post_ops_create(ops), "creating post-ops");
         dnnl_primitive_attr attr = new dnnl_primitive_attr();
         try {
-            if (sum) {
-                check(dnnl_post_ops_append_sum(ops, 1f), "adding a sum post-op");
+            if (addend != null) {
+                check(dnnl_post_ops_append_binary(ops, dnnl_binary_add, addend), "adding an addition post-op");
             }
             if (relu) {
                 check(dnnl_post_ops_append_eltwise(ops, 1f, dnnl_eltwise_relu, 0f, 0f), "adding a ReLU post-op");

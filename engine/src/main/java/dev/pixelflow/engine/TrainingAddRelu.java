@@ -138,7 +138,7 @@ public final class TrainingAddRelu {
             dnnl_memory_desc_t data = Dnnl.vector(length);
             dnnl_binary_desc_t add = new dnnl_binary_desc_t();
             Dnnl.check(dnnl_binary_desc_init(add, dnnl_binary_add, data, data, data), "describing an addition");
-            dnnl_primitive_desc forward = Dnnl.describeWithPostOps(add, false, true, "an addition with ReLU");
+            dnnl_primitive_desc forward = Dnnl.describeWithPostOps(add, null, true, "an addition with ReLU");
             // The backward primitive needs a forward ReLU as its hint; it computes from the output, as ours is.
             dnnl_eltwise_desc_t relu = new dnnl_eltwise_desc_t();
             Dnnl.check(dnnl_eltwise_forward_desc_init(relu, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,

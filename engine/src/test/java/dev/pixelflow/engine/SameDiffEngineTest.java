@@ -8,6 +8,9 @@ import dev.pixelflow.common.image.ImageShape;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -310,5 +313,18 @@ class SameDiffEngineTest {
         byte[] bytes = Files.readAllBytes(truncated);
         Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         assertThatThrownBy(() -> Engines.load(truncated)).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void runningStatisticsBlendAsNd4jOpsDid() {
+        Nd4j.getRandom().setSeed(7);
+        INDArray running = Nd4j.rand(DataType.FLOAT, 1, 37);
+        INDArray batch = Nd4j.rand(DataType.FLOAT, 37);
+        double weight = 0.1 * 512.0 / 511.0;
+        INDArray expected = running.dup().muli(0.9).addi(batch.reshape(running.shape()).mul(weight));
+
+        SameDiffEngine.blend(running, batch, weight);
+
+        assertThat(running.toFloatVector()).containsExactly(expected.toFloatVector());
     }
 }
