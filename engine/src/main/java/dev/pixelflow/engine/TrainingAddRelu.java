@@ -41,13 +41,31 @@ public final class TrainingAddRelu {
         return new Forward(sd, new SDVariable[]{a, b}).outputVariable();
     }
 
-    /** One output shaped as the first input. */
+    /**
+     * Two inputs and one output shaped as the first, all of one length; the subclass names its primitive and the
+     * oneDNN argument kinds of the two inputs (the output is the third).
+     */
     private abstract static class Op extends HostCustomOp.SingleOutput {
+        private static final boolean[] WRITTEN = {false, false, true};
+
         Op() {
         }
 
         Op(SameDiff sd, SDVariable[] inputs) {
             super(sd, inputs);
+        }
+
+        abstract dnnl_primitive primitive(Primitives p);
+
+        /** oneDNN's argument kinds for the first input, the second and the output. */
+        abstract int[] kinds();
+
+        @Override
+        public final void execute(OpContext oc) {
+            Primitives p = primitives(oc);
+            Dnnl.execute(primitive(p), kinds(),
+                    new INDArray[]{oc.getInputArray(0), oc.getInputArray(1), oc.getOutputArray(0)},
+                    WRITTEN, new dnnl_memory_desc_t[]{p.data, p.data, p.data});
         }
 
         @Override
@@ -85,11 +103,13 @@ public final class TrainingAddRelu {
         }
 
         @Override
-        public void execute(OpContext oc) {
-            Primitives p = primitives(oc);
-            Dnnl.execute(p.forward, new int[]{DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST},
-                    new INDArray[]{oc.getInputArray(0), oc.getInputArray(1), oc.getOutputArray(0)},
-                    new boolean[]{false, false, true}, new dnnl_memory_desc_t[]{p.data, p.data, p.data});
+        dnnl_primitive primitive(Primitives p) {
+            return p.forward;
+        }
+
+        @Override
+        int[] kinds() {
+            return new int[]{DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST};
         }
 
         /** Both inputs get the same gradient: ReLU's, taken from this op's output. */
@@ -118,11 +138,13 @@ public final class TrainingAddRelu {
         }
 
         @Override
-        public void execute(OpContext oc) {
-            Primitives p = primitives(oc);
-            Dnnl.execute(p.backward, new int[]{DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
-                    new INDArray[]{oc.getInputArray(0), oc.getInputArray(1), oc.getOutputArray(0)},
-                    new boolean[]{false, false, true}, new dnnl_memory_desc_t[]{p.data, p.data, p.data});
+        dnnl_primitive primitive(Primitives p) {
+            return p.backward;
+        }
+
+        @Override
+        int[] kinds() {
+            return new int[]{DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC};
         }
     }
 
