@@ -40,6 +40,8 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -83,6 +85,8 @@ final class SameDiffEngine implements ClassifierEngine {
      */
     private static final long POOL_BUDGET = Math.max(256L << 20, Pointer.maxBytes() / 4);
     private static final String GRAD_FUNCTION = "grad";
+    /** Prefix of a parameter's gradient among a training call's results. */
+    private static final String GRADIENT = "gradient:";
 
     /** Keras' default epsilon, so updates match the reference. */
     private static final double EPSILON = 1e-7;
@@ -119,6 +123,8 @@ final class SameDiffEngine implements ClassifierEngine {
         float[] labelValues;
         INDArray[] masks;
         float[][] maskValues;
+        /** Replays of this batch's calls, by kind of call: see {@link StepPlan}. */
+        final Map<String, StepPlan> plans = new HashMap<>();
 
         Buffers(int batchSize, ImageShape shape, INDArray input) {
             this.batchSize = batchSize;
@@ -127,6 +133,8 @@ final class SameDiffEngine implements ClassifierEngine {
         }
 
         void close() {
+            plans.values().forEach(StepPlan::close);
+            plans.clear();
             StepArrayPool.closeQuietly(input);
             StepArrayPool.closeQuietly(label);
             if (masks != null) {
@@ -163,6 +171,7 @@ final class SameDiffEngine implements ClassifierEngine {
     private IUpdater updaterConfig;
     private Map<String, INDArray> updaterState;
     private long steps;
+    private long replayedCalls;
     private Buffers buffers;
     private boolean closed;
     /** Every pool installed in a session of this engine's graphs, to free at close. */
@@ -345,11 +354,17 @@ final class SameDiffEngine implements ClassifierEngine {
         for (int i = 0; i < masks.size(); i++) {
             placeholders.put(masks.get(i).name(), b.masks[i]);
         }
-        OutAndGrad result = sd.calculateGradientsAndOutputs(placeholders, stepOutputs, params.keySet());
-        StepArrayPool pool = pool(sd.getFunction(GRAD_FUNCTION));
-        INDArray lossArray = result.getOutputs().get(LOSS);
-        double loss = lossArray.getDouble(0);
-        Map<String, INDArray> gradients = result.getGradients();
+        return call(b, "fit", () -> sd.getFunction(GRAD_FUNCTION), placeholders, () -> {
+            OutAndGrad result = sd.calculateGradientsAndOutputs(placeholders, stepOutputs, params.keySet());
+            Map<String, INDArray> results = new HashMap<>(result.getOutputs());
+            result.getGradients().forEach((name, gradient) -> results.put(GRADIENT + name, gradient));
+            return results;
+        }, results -> step(results, learningRate, batchSize, b.shape));
+    }
+
+    /** The optimizer's step from a call's loss, gradients and batch statistics; returns the loss. */
+    private double step(Map<String, INDArray> results, double learningRate, int batchSize, ImageShape shape) {
+        double loss = results.get(LOSS).getDouble(0);
         int iteration = (int) Math.min(steps, Integer.MAX_VALUE);
         double decay = learningRate * optimizer.weightDecay();
         // The decay and the step are BLAS calls: ND4J's muli and subi took 8 ms a step over resnet-small's 62
@@ -357,7 +372,7 @@ final class SameDiffEngine implements ClassifierEngine {
         Level1 blas = Nd4j.getBlasWrapper().level1();
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             INDArray param = e.getValue();
-            INDArray gradient = dense(gradients.get(e.getKey()));
+            INDArray gradient = dense(results.get(GRADIENT + e.getKey()));
             // applyUpdater turns the gradient into the step, in place (Adam uses the iteration for bias correction).
             updaters.get(e.getKey()).applyUpdater(gradient, iteration, 0);
             if (decay > 0 && decays(e.getKey())) {
@@ -365,18 +380,73 @@ final class SameDiffEngine implements ClassifierEngine {
             }
             blas.axpy(param.length(), -1.0, gradient, param);
         }
-        updateRunningStatistics(result.getOutputs(), batchSize, b.shape);
+        updateRunningStatistics(results, batchSize, shape);
         foldsCurrent = false;
-        if (pool != null) {
-            pool.endCall(); // gradients and loss included: they are the session's arrays
-        } else {
-            // The first step's arrays came from SameDiff's own cache: free the gradients (13 MB for the reference
-            // network) at once rather than at some later GC.
-            gradients.values().forEach(StepArrayPool::closeQuietly);
-            StepArrayPool.closeQuietly(lossArray);
-        }
         steps++;
         return loss;
+    }
+
+    /**
+     * Runs one of the engine's calls and hands its results, by name, to {@code use}. A batch's call of a kind it
+     * made before is replayed from its {@link StepPlan}; otherwise SameDiff runs it ({@code viaSameDiff}, whose ops
+     * run in the sessions of {@code graph}) and, once that session has its pool, records a plan for the next call.
+     * The results are the call's own arrays: valid until the next call, which reuses them.
+     */
+    private <T> T call(Buffers b, String kind, Supplier<SameDiff> graph, Map<String, INDArray> placeholders,
+                       Supplier<Map<String, INDArray>> viaSameDiff, Function<Map<String, INDArray>, T> use) {
+        StepPlan plan = b.plans.get(kind);
+        if (plan != null) {
+            plan.run();
+            replayedCalls++;
+            return use.apply(plan.results());
+        }
+        SameDiff session = graph.get();
+        StepArrayPool pool = session == null ? null : installedPool(session);
+        StepPlan.Recorder recorder = pool == null ? null : new StepPlan.Recorder();
+        Map<String, INDArray> results;
+        EngineSession.recordInto(recorder);
+        try {
+            results = viaSameDiff.get();
+        } finally {
+            EngineSession.recordInto(null);
+        }
+        T value = use.apply(results);
+        if (recorder != null) {
+            plan = StepPlan.of(recorder, given(placeholders, session), results, pool);
+        }
+        if (plan != null) {
+            pool.handOver();
+            b.plans.put(kind, plan);
+        } else if (pool != null) {
+            pool.endCall();
+        } else {
+            // The graph's first call: its arrays came from SameDiff's own cache, so free the results (13 MB of
+            // gradients for the reference network) at once rather than at some later GC; the pool goes in now.
+            pool(graph.get());
+            results.values().forEach(StepArrayPool::closeQuietly);
+        }
+        return value;
+    }
+
+    /** The arrays the engine gives SameDiff: the call's placeholders and the graphs' parameters and constants. */
+    private List<INDArray> given(Map<String, INDArray> placeholders, SameDiff session) {
+        List<INDArray> arrays = new ArrayList<>(placeholders.values());
+        for (SameDiff graph : List.of(sd, session)) {
+            for (SDVariable v : graph.variables()) {
+                if (v.getVariableType() == VariableType.VARIABLE || v.getVariableType() == VariableType.CONSTANT) {
+                    INDArray a = v.getArr();
+                    if (a != null) {
+                        arrays.add(a);
+                    }
+                }
+            }
+        }
+        return arrays;
+    }
+
+    /** Calls replayed from a plan rather than run by SameDiff, since the engine was made. */
+    long replayedCalls() {
+        return replayedCalls;
     }
 
     /** running = (1 - m) running + m batch, the variance made unbiased as PyTorch does. */
@@ -428,10 +498,10 @@ final class SameDiffEngine implements ClassifierEngine {
     public float[][] output(float[] features, int batchSize) {
         Buffers b = prepare(features, batchSize);
         refreshFolds();
-        INDArray probs = sd.outputSingle(Map.of(INPUT, b.input), PROBS);
-        float[][] p = probabilities(probs, batchSize);
-        endCall(sd);
-        return p;
+        Map<String, INDArray> placeholders = Map.of(INPUT, b.input);
+        return call(b, "output", () -> sd, placeholders,
+                () -> Map.of(PROBS, sd.outputSingle(placeholders, PROBS)),
+                results -> probabilities(results.get(PROBS), batchSize));
     }
 
     @Override
@@ -439,10 +509,13 @@ final class SameDiffEngine implements ClassifierEngine {
         Buffers b = prepare(features, batchSize);
         fillLabels(b, labels);
         refreshFolds();
-        Map<String, INDArray> out = sd.output(Map.of(INPUT, b.input, LABEL, b.label), PROBS, EVAL_LOSS);
-        float[][] p = probabilities(out.get(PROBS), batchSize);
-        double loss = out.get(EVAL_LOSS).getDouble(0);
-        endCall(sd);
+        Map<String, INDArray> placeholders = Map.of(INPUT, b.input, LABEL, b.label);
+        Map.Entry<float[][], Double> out = call(b, "evaluate", () -> sd, placeholders,
+                () -> sd.output(placeholders, PROBS, EVAL_LOSS),
+                results -> Map.entry(probabilities(results.get(PROBS), batchSize),
+                        results.get(EVAL_LOSS).getDouble(0)));
+        float[][] p = out.getKey();
+        double loss = out.getValue();
         int[] predicted = new int[batchSize];
         int correct = 0;
         for (int i = 0; i < batchSize; i++) {
@@ -521,12 +594,10 @@ final class SameDiffEngine implements ClassifierEngine {
         return null;
     }
 
-    /** Ends a forward call: once its outputs are copied out, its arrays go back to the pool. */
-    private void endCall(SameDiff graph) {
-        StepArrayPool pool = pool(graph);
-        if (pool != null) {
-            pool.endCall();
-        }
+    /** The pool of the calling thread's session of {@code graph}, or null while it has none. */
+    private static StepArrayPool installedPool(SameDiff graph) {
+        InferenceSession session = graph.getSessions().get(Thread.currentThread().getId());
+        return session != null && session.getMmgr() instanceof StepArrayPool pool ? pool : null;
     }
 
     private Buffers prepare(float[] features, int batchSize) {
@@ -935,7 +1006,7 @@ final class SameDiffEngine implements ClassifierEngine {
         private SDVariable trainingConv(SDVariable x, SDVariable w, SDVariable b, Conv2DConfig conf) {
             if (layout == Layout.NHWC) {
                 return TrainingConv.apply(sd, x, w, b, (int) conf.getKH(), (int) conf.getSH(),
-                        conf.getPaddingMode() == PaddingMode.SAME);
+                        conf.getPaddingMode() == PaddingMode.SAME, x.getVariableType() != VariableType.PLACEHOLDER);
             }
             return b == null ? sd.cnn().conv2d(x, w, conf) : sd.cnn().conv2d(x, w, b, conf);
         }

@@ -114,6 +114,47 @@ final class StepArrayPool extends AbstractMemoryMgr {
         trim();
     }
 
+    /** The arrays lent since the last call ended (a copy). */
+    List<INDArray> lent() {
+        List<INDArray> arrays = new ArrayList<>();
+        for (Map.Entry<Shape, INDArray> e : lent) {
+            if (!e.getValue().wasClosed()) {
+                arrays.add(e.getValue());
+            }
+        }
+        return arrays;
+    }
+
+    /**
+     * Gives away every array lent since the last call ended, instead of taking them back: the caller keeps them (a
+     * {@link StepPlan} replaying the call on them) and frees them itself.
+     */
+    List<INDArray> handOver() {
+        List<INDArray> arrays = lent();
+        lent.clear();
+        calls++;
+        return arrays;
+    }
+
+    /**
+     * Takes back arrays it handed over ({@link #handOver}) once their keeper is done with them, for the calls after;
+     * frees them instead if the pool is closed.
+     */
+    void takeBack(List<INDArray> arrays) {
+        for (INDArray array : arrays) {
+            if (closed) {
+                closeQuietly(array);
+            } else if (!array.wasClosed()) {
+                Shape key = Shape.of(array.dataType(), array.shape());
+                Free f = free.computeIfAbsent(key, k -> new Free());
+                f.arrays.add(array);
+                f.lastUsed = calls;
+                freeBytes += key.bytes();
+            }
+        }
+        trim();
+    }
+
     /** Frees the least recently used shapes until within budget; the last call's own shapes always stay. */
     private void trim() {
         while (freeBytes > budgetBytes) {

@@ -258,6 +258,48 @@ class SameDiffEngineTest {
         }
     }
 
+    /**
+     * From a batch's third call of a kind on, the engine replays the ops SameDiff ran (StepPlan) instead of calling
+     * SameDiff. Every step of a long-lived engine, replayed, must compute exactly what a fresh copy of it computes
+     * through SameDiff: with dropout masks, batch norm, residual blocks and global pooling, and across a change of
+     * batch size (which drops the plans and makes new ones).
+     */
+    @Test
+    void replayedCallsComputeExactlyWhatSameDiffComputes() throws Exception {
+        NetworkSpec residual = new NetworkSpec(RGB, 3, List.of(
+                LayerSpec.conv(8, 3, 2, LayerSpec.LINEAR), LayerSpec.batchnorm(LayerSpec.RELU),
+                LayerSpec.residual(8, 1), LayerSpec.residual(16, 2), LayerSpec.gap(), LayerSpec.dropout(0.1)), 5);
+        for (NetworkSpec spec : List.of(tiny(RGB, 2), residual)) {
+            Path file = dir.resolve("replay.engine");
+            try (SameDiffEngine replaying = (SameDiffEngine) Engines.create(spec,
+                    OptimizerSpec.of("adam"))) {
+                for (int step = 0; step < 8; step++) {
+                    int batch = step == 5 ? 3 : 8;
+                    SyntheticImages data = SyntheticImages.batch(RGB, spec.classes(), batch, 20 + step);
+                    replaying.save(file, true);
+                    double expectedLoss;
+                    float[][] expectedOutput;
+                    double expectedEval;
+                    try (ClassifierEngine fresh = Engines.load(file)) {
+                        expectedLoss = fresh.fit(data.features, data.labels, batch);
+                        expectedOutput = fresh.output(data.features, batch);
+                        expectedEval = fresh.evaluate(data.features, data.labels, batch).meanLoss();
+                    }
+                    assertThat(replaying.fit(data.features, data.labels, batch)).as("loss of step %d", step)
+                            .isEqualTo(expectedLoss);
+                    assertThat(replaying.output(data.features, batch)).as("answers after step %d", step)
+                            .isEqualTo(expectedOutput);
+                    assertThat(replaying.evaluate(data.features, data.labels, batch).meanLoss())
+                            .as("evaluation after step %d", step).isEqualTo(expectedEval);
+                }
+                // A call is recorded once its graph's session has its pool (from the graph's second call on) and
+                // replayed from then on until the batch size changes: fit and output at steps 2-4 and 7, evaluate
+                // (the forward graph's third call) at steps 1-4 and 7.
+                assertThat(replaying.replayedCalls()).isEqualTo(13);
+            }
+        }
+    }
+
     @Test
     void outputKeepsWorkingWhileAnotherEngineLoads() throws Exception {
         SyntheticImages data = SyntheticImages.batch(RGB, 2, 4, 7);

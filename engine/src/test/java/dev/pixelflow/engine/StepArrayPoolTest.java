@@ -51,6 +51,35 @@ class StepArrayPoolTest {
     }
 
     @Test
+    void handedOverArraysAreNotLentAgainUntilTakenBack() {
+        try (StepArrayPool pool = new StepArrayPool(1 << 20)) {
+            INDArray kept = pool.allocate(false, DataType.FLOAT, 4, 8);
+            assertThat(pool.handOver()).containsExactly(kept);
+
+            INDArray meanwhile = pool.allocate(false, DataType.FLOAT, 4, 8);
+            assertThat(meanwhile).isNotSameAs(kept);
+            pool.endCall();
+            pool.takeBack(java.util.List.of(kept));
+
+            assertThat(pool.allocate(false, DataType.FLOAT, 4, 8)).isIn(kept, meanwhile);
+            assertThat(pool.allocate(false, DataType.FLOAT, 4, 8)).isIn(kept, meanwhile);
+            assertThat(pool.allocated()).isEqualTo(2);
+            assertThat(kept.wasClosed()).isFalse();
+        }
+    }
+
+    @Test
+    void arraysTakenBackAfterCloseAreFreed() {
+        StepArrayPool pool = new StepArrayPool(1 << 20);
+        INDArray kept = pool.allocate(false, DataType.FLOAT, 16);
+        pool.handOver();
+        pool.close();
+        assertThat(kept.wasClosed()).isFalse();
+        pool.takeBack(java.util.List.of(kept));
+        assertThat(kept.wasClosed()).isTrue();
+    }
+
+    @Test
     void closeFreesEverything() {
         StepArrayPool pool = new StepArrayPool(1 << 20);
         INDArray kept = pool.allocate(false, DataType.FLOAT, 16);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -38,8 +39,8 @@ class TrainingConvTest {
         long outSize = same ? (size + stride - 1) / stride : (size - kernel) / stride + 1;
         INDArray lossWeights = Nd4j.rand(DataType.FLOAT, 2, outSize, outSize, out); // weighs every output differently
 
-        Map<String, INDArray> reference = run(x, w, b, lossWeights, kernel, stride, same, false);
-        Map<String, INDArray> onednn = run(x, w, b, lossWeights, kernel, stride, same, true);
+        Map<String, INDArray> reference = run(x, w, b, lossWeights, kernel, stride, same, false, true);
+        Map<String, INDArray> onednn = run(x, w, b, lossWeights, kernel, stride, same, true, true);
 
         for (String v : bias ? new String[]{"y", "x", "w", "b"} : new String[]{"y", "x", "w"}) {
             assertThat(onednn.get(v).shape()).as(v).isEqualTo(reference.get(v).shape());
@@ -48,15 +49,31 @@ class TrainingConvTest {
         }
     }
 
+    @Test
+    void withoutTheInputsGradientTheWeightGradientsAreTheSame() {
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 9, 9, 3);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 3, 3, 3, 4);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 4);
+        INDArray lossWeights = Nd4j.rand(DataType.FLOAT, 2, 5, 5, 4);
+
+        Map<String, INDArray> full = run(x, w, b, lossWeights, 3, 2, true, true, true);
+        Map<String, INDArray> weightsOnly = run(x, w, b, lossWeights, 3, 2, true, true, false);
+
+        for (String v : new String[]{"y", "w", "b"}) {
+            assertThat(weightsOnly.get(v)).as(v).isEqualTo(full.get(v));
+        }
+    }
+
     private static Map<String, INDArray> run(INDArray xv, INDArray wv, INDArray bv, INDArray lossWeights, int kernel,
-                                             int stride, boolean same, boolean onednn) {
+                                             int stride, boolean same, boolean onednn, boolean inputGradient) {
         SameDiff sd = SameDiff.create();
         SDVariable x = sd.var("x", xv.dup());
         SDVariable w = sd.var("w", wv.dup());
         SDVariable b = bv == null ? null : sd.var("b", bv.dup());
         SDVariable y;
         if (onednn) {
-            y = TrainingConv.apply(sd, x, w, b, kernel, stride, same);
+            y = TrainingConv.apply(sd, x, w, b, kernel, stride, same, inputGradient);
         } else {
             Conv2DConfig conf = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride)
                     .paddingMode(same ? PaddingMode.SAME : PaddingMode.VALID).dataFormat("NHWC").build();
