@@ -2,7 +2,6 @@ package dev.pixelflow.engine;
 
 import static org.bytedeco.dnnl.global.dnnl.dnnl_cdba;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_nhwc;
 
 import java.util.Arrays;
 import java.util.List;
@@ -60,11 +59,21 @@ record ConvGeometry(List<Long> input, List<Long> weights, int stride, boolean sa
     }
 
     dnnl_memory_desc_t src() {
-        return Dnnl.floats(new long[]{input.get(0), input.get(3), input.get(1), input.get(2)}, dnnl_nhwc);
+        return src(Dnnl.NHWC);
     }
 
     dnnl_memory_desc_t dst() {
-        return Dnnl.floats(new long[]{input.get(0), weights.get(3), outHeight(), outWidth()}, dnnl_nhwc);
+        return dst(Dnnl.NHWC);
+    }
+
+    /** The input in a layout of {@link Dnnl#activations}: NHWC or channel blocks. */
+    dnnl_memory_desc_t src(int layout) {
+        return Dnnl.activations(new long[]{input.get(0), input.get(3), input.get(1), input.get(2)}, layout);
+    }
+
+    /** The output in a layout of {@link Dnnl#activations}. */
+    dnnl_memory_desc_t dst(int layout) {
+        return Dnnl.activations(new long[]{input.get(0), weights.get(3), outHeight(), outWidth()}, layout);
     }
 
     /** The weights as the engine holds them, [kH, kW, in, out]. */

@@ -5,6 +5,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_a;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_aBcd8b;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_binary_add;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
@@ -15,6 +16,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_get_size;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nhwc;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_binary;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
@@ -79,6 +81,22 @@ final class Dnnl {
         dnnl_memory_desc_t md = new dnnl_memory_desc_t();
         check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dnnl_f32, tag), "describing an array");
         return md;
+    }
+
+    /** Activations as the engine's arrays hold them, [N, H, W, C]: {@link #activations}' layout 0. */
+    static final int NHWC = 0;
+
+    /**
+     * A float32 activation descriptor of dimensions {@code nchw} (oneDNN's order) in the layout {@code layout}: NHWC,
+     * or blocks of 8 channels ({@code layout} 8: oneDNN's nChw8c, each pixel's channels in groups of 8, the groups
+     * outermost). A [N, H, W, C] array holds either as long as C is a multiple of 8.
+     */
+    static dnnl_memory_desc_t activations(long[] nchw, int layout) {
+        return switch (layout) {
+            case NHWC -> floats(nchw, dnnl_nhwc);
+            case 8 -> floats(nchw, dnnl_aBcd8b);
+            default -> throw new IllegalArgumentException("no activation layout " + layout);
+        };
     }
 
     /** A float32 vector of {@code length} values. */

@@ -85,6 +85,8 @@ final class SameDiffEngine implements ClassifierEngine {
      */
     private static final long POOL_BUDGET = Math.max(256L << 20, Pointer.maxBytes() / 4);
     private static final String GRAD_FUNCTION = "grad";
+    /** Whether oneDNN runs its AVX2 kernels here (an AVX2 CPU without AVX-512). */
+    private static final boolean AVX2_KERNELS = NativeBackend.ONEDNN_AVX2.equals(NativeBackend.selectFromCpu());
     /** Prefix of a parameter's gradient among a training call's results. */
     private static final String GRADIENT = "gradient:";
 
@@ -760,6 +762,10 @@ final class SameDiffEngine implements ClassifierEngine {
         private BatchNorm foldedNext;
         /** Whether that batch norm's ReLU went into the answering branch's convolution as well. */
         private boolean foldedRelu;
+        /** The layout the answering branch's convolutions write ({@link Dnnl#activations}). */
+        private final int answeringLayout;
+        /** The answering branch's variables held in another layout than NHWC, by name, with that layout. */
+        private final Map<String, Integer> blocked = new HashMap<>();
 
         GraphBuilder(SameDiff sd, NetworkSpec spec, OptimizerSpec optimizer, Layout layout, List<Mask> masks) {
             this.sd = sd;
@@ -767,6 +773,8 @@ final class SameDiffEngine implements ClassifierEngine {
             this.optimizer = optimizer;
             this.layout = layout;
             this.masks = masks;
+            // Blocks of 8 channels where measured faster: oneDNN's AVX2 kernels (see Relayout); NHWC elsewhere.
+            this.answeringLayout = layout == Layout.NHWC && AVX2_KERNELS && blockable(spec) ? 8 : Dnnl.NHWC;
             this.init = new SplittableRandom(spec.seed());
             TrainableOps.install(); // before the first op: SameDiff copies graphs with the classes registered then
         }
@@ -837,6 +845,9 @@ final class SameDiffEngine implements ClassifierEngine {
                     }
                     case GAP -> {
                         int[] spatial = layout == Layout.NHWC ? new int[]{1, 2} : new int[]{2, 3};
+                        if (train != infer && layoutOf(infer) != Dnnl.NHWC) {
+                            infer = Relayout.apply(sd, infer, layoutOf(infer), Dnnl.NHWC);
+                        }
                         apply(v -> v.mean(spatial));
                     }
                     case BATCHNORM -> {
@@ -898,6 +909,39 @@ final class SameDiffEngine implements ClassifierEngine {
             }
             // Loss ops mark themselves as losses; only the training branch's may drive gradients.
             sd.setLossVariables(LOSS);
+        }
+
+        /** The layout an answering-branch variable is held in. */
+        private int layoutOf(SDVariable v) {
+            return blocked.getOrDefault(v.name(), Dnnl.NHWC);
+        }
+
+        /**
+         * Whether the answering branch can pass blocked activations from convolution to convolution: until global
+         * pooling it has only convolutions folded with the batch norm after them (ReLU or none) and residual blocks,
+         * all of a multiple of 8 channels, so every op on its activations before pooling is an {@link AnsweringConv}.
+         */
+        static boolean blockable(NetworkSpec spec) {
+            List<LayerSpec> layers = spec.layers();
+            for (int i = 0; i < layers.size(); i++) {
+                LayerSpec l = layers.get(i);
+                if (l.type() == LayerSpec.Type.GAP) {
+                    return i > 0;
+                }
+                boolean ok = switch (l.type()) {
+                    case CONV -> LayerSpec.LINEAR.equals(l.activation()) && l.filters() % 8 == 0
+                            && i + 1 < layers.size() && layers.get(i + 1).type() == LayerSpec.Type.BATCHNORM;
+                    case BATCHNORM -> i > 0 && layers.get(i - 1).type() == LayerSpec.Type.CONV
+                            && (l.activation() == null || LayerSpec.RELU.equals(l.activation())
+                            || LayerSpec.LINEAR.equals(l.activation()));
+                    case RESIDUAL -> l.filters() % 8 == 0;
+                    default -> false;
+                };
+                if (!ok) {
+                    return false;
+                }
+            }
+            return false;
         }
 
         /** Activations that commute with max-pooling: max(f(a), f(b)) = f(max(a, b)) when f never decreases. */
@@ -990,8 +1034,19 @@ final class SameDiffEngine implements ClassifierEngine {
                 SDVariable fw = sd.constant(name + "_folded_W", fold.weights());
                 SDVariable fb = sd.constant(name + "_folded_b", fold.bias());
                 if (layout == Layout.NHWC) {
-                    return AnsweringConv.apply(sd, x, fw, fb, residual, (int) conf.getKH(), (int) conf.getSH(),
-                            conf.getPaddingMode() == PaddingMode.SAME, relu);
+                    // A convolution reads and writes the answering layout once its input is in it; the first one
+                    // writes NHWC, copied into that layout after it (see Relayout).
+                    int in = layoutOf(x);
+                    int[] layouts = {in, in, residual == null ? in : layoutOf(residual)};
+                    SDVariable y = AnsweringConv.apply(sd, x, fw, fb, residual, (int) conf.getKH(),
+                            (int) conf.getSH(), conf.getPaddingMode() == PaddingMode.SAME, relu, layouts);
+                    if (in != answeringLayout) {
+                        y = Relayout.apply(sd, y, in, answeringLayout);
+                    }
+                    if (answeringLayout != Dnnl.NHWC) {
+                        blocked.put(y.name(), answeringLayout);
+                    }
+                    return y;
                 }
                 SDVariable y = sd.cnn().conv2d(x, fw, fb, conf);
                 y = residual == null ? y : y.add(residual);

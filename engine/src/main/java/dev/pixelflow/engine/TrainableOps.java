@@ -14,8 +14,8 @@ import java.util.Map;
  * copy of the graph made through FlatBuffers, instantiating each custom op by the native op's hash, or by name when
  * libnd4j has no such op; an op class of ours must therefore be the class registered for its hash or name:
  * {@link TrainingRelu} for libnd4j's custom {@code relu} op (for which M2.1 has no class: its ReLU is a legacy op),
- * {@link TrainingBatchNorm}'s, {@link TrainingConv}'s and {@link TrainingAddRelu}'s ops and {@link AnsweringConv} by
- * their own names. Those run in Java, so SameDiff's sessions must be {@link EngineSession}s.
+ * {@link TrainingBatchNorm}'s, {@link TrainingConv}'s and {@link TrainingAddRelu}'s ops, {@link AnsweringConv} and
+ * {@link Relayout} by their own names. Those run in Java, so SameDiff's sessions must be {@link EngineSession}s.
  */
 final class TrainableOps {
     private static boolean installed;
@@ -49,6 +49,7 @@ final class TrainableOps {
         byName.put(TrainingAddRelu.Forward.OP_NAME, new TrainingAddRelu.Forward());
         byName.put(TrainingAddRelu.Backward.OP_NAME, new TrainingAddRelu.Backward());
         byName.put(AnsweringConv.OP_NAME, new AnsweringConv());
+        byName.put(Relayout.OP_NAME, new Relayout());
         SameDiff.bindInferenceFactory(EngineSession::new);
         installed = true;
     }
