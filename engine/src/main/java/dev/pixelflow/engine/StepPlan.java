@@ -205,17 +205,12 @@ final class StepPlan implements AutoCloseable {
         return results;
     }
 
+    /**
+     * Gives the arrays back to the pool. The op contexts need nothing: in ND4J M2.1 a context's native memory is freed
+     * by ND4J's deallocator once the context is collected ({@code close} does nothing).
+     */
     @Override
     public void close() {
-        for (OpContext oc : contexts) {
-            if (oc != null) {
-                try {
-                    oc.close();
-                } catch (Exception e) {
-                    LOG.debug("closing an op context failed", e);
-                }
-            }
-        }
         lender.takeBack(owned);
     }
 }

@@ -6,78 +6,92 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.CustomOp;
-import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.Assign;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
+/** Plans recorded from SameDiff's own runs of small graphs, as the engine records them. */
 class StepPlanTest {
     @BeforeAll
     static void nativeBuild() {
         NativeBackend.configure();
+        TrainableOps.install();
     }
 
     @Test
-    void replaysAnOpOnTheArraysItRanOn() {
+    void replaysTheOpsOnTheArraysTheyRanOn() {
+        SameDiff sd = SameDiff.create();
         INDArray a = Nd4j.createFromArray(1f, 2f, 3f);
-        INDArray b = Nd4j.createFromArray(10f, 20f, 30f);
-        INDArray sum = Nd4j.create(DataType.FLOAT, 3);
+        SDVariable in = sd.placeHolder("a", DataType.FLOAT, 3);
+        SDVariable b = sd.var("b", Nd4j.createFromArray(10f, 20f, 30f));
+        in.add(b).mul(2).rename("y");
         StepPlan.Recorder recorder = new StepPlan.Recorder();
-        run(recorder, new AddOp(), List.of(a, b), sum);
+        INDArray y = record(sd, recorder, Map.of("a", a));
 
-        try (StepPlan plan = StepPlan.of(recorder, List.of(a, b), Map.of("sum", sum), new StepArrayPool(0))) {
+        try (StepArrayPool pool = new StepArrayPool(0)) {
+            StepPlan plan = StepPlan.of(recorder, List.of(a, b.getArr()), Map.of("y", y), pool);
             assertThat(plan).isNotNull();
             a.assign(5);
             plan.run();
-            assertThat(plan.results().get("sum").toFloatVector()).containsExactly(15f, 25f, 35f);
+            assertThat(plan.results().get("y").toFloatVector()).containsExactly(30f, 50f, 70f);
         }
     }
 
     @Test
     void refusesAnArrayTheEngineDidNotGiveAndNoOpWrote() {
+        SameDiff sd = SameDiff.create();
         INDArray a = Nd4j.createFromArray(1f, 2f);
-        INDArray b = Nd4j.createFromArray(3f, 4f);
-        INDArray sum = Nd4j.create(DataType.FLOAT, 2);
+        SDVariable in = sd.placeHolder("a", DataType.FLOAT, 2);
+        SDVariable b = sd.var("b", Nd4j.createFromArray(3f, 4f));
+        in.add(b).rename("y");
         StepPlan.Recorder recorder = new StepPlan.Recorder();
-        run(recorder, new AddOp(), List.of(a, b), sum);
+        INDArray y = record(sd, recorder, Map.of("a", a));
 
-        assertThat(StepPlan.of(recorder, List.of(a), Map.of("sum", sum), new StepArrayPool(0))).isNull();
+        try (StepArrayPool pool = new StepArrayPool(0)) {
+            assertThat(StepPlan.of(recorder, List.of(a), Map.of("y", y), pool)).isNull(); // b not given
+            assertThat(StepPlan.of(recorder, List.of(a, b.getArr()), Map.of("y", y), pool)).isNotNull();
+        }
     }
 
     @Test
     void refusesAResultNoOpWrote() {
+        SameDiff sd = SameDiff.create();
         INDArray a = Nd4j.createFromArray(1f, 2f);
-        INDArray sum = Nd4j.create(DataType.FLOAT, 2);
+        SDVariable in = sd.placeHolder("a", DataType.FLOAT, 2);
+        in.mul(3).rename("y");
         StepPlan.Recorder recorder = new StepPlan.Recorder();
-        run(recorder, new AddOp(), List.of(a, a), sum);
+        record(sd, recorder, Map.of("a", a));
 
-        assertThat(StepPlan.of(recorder, List.of(a), Map.of("other", Nd4j.create(DataType.FLOAT, 2)), new StepArrayPool(0)))
-                .isNull();
+        try (StepArrayPool pool = new StepArrayPool(0)) {
+            assertThat(StepPlan.of(recorder, List.of(a), Map.of("y", a.dup()), pool)).isNull();
+        }
     }
 
     @Test
     void refusesAnOpSameDiffRunsItsOwnWay() {
+        SameDiff sd = SameDiff.create();
         INDArray a = Nd4j.createFromArray(1f, 2f);
-        INDArray copy = Nd4j.create(DataType.FLOAT, 2);
+        SDVariable in = sd.placeHolder("a", DataType.FLOAT, 2);
+        SDVariable predicate = sd.constant("p", Nd4j.scalar(true));
+        SDVariable[] branches = sd.switchOp(in, predicate); // control flow: SameDiff routes, it does not run it
+        branches[1].mul(2).rename("y");
         StepPlan.Recorder recorder = new StepPlan.Recorder();
-        run(recorder, new Assign(), List.of(copy, a), copy);
+        INDArray y = record(sd, recorder, Map.of("a", a));
 
-        assertThat(StepPlan.of(recorder, List.of(a, copy), Map.of("copy", copy), new StepArrayPool(0))).isNull();
+        try (StepArrayPool pool = new StepArrayPool(0)) {
+            assertThat(StepPlan.of(recorder, List.of(a, predicate.getArr()), Map.of("y", y), pool)).isNull();
+        }
     }
 
-    /** Runs a custom op with a context, as SameDiff's session does, and reports it to the recorder. */
-    private static void run(StepPlan.Recorder recorder, CustomOp op, List<INDArray> inputs, INDArray output) {
-        try (OpContext oc = Nd4j.getExecutioner().buildContext()) {
-            oc.setInputArrays(inputs);
-            oc.setOutputArrays(output);
-            Nd4j.getExecutioner().exec(op, oc);
-            recorder.executed((DifferentialFunction) op, oc, null);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+    /** Runs {@code sd} for its variable "y" in an engine session reporting to {@code recorder}; returns y. */
+    private static INDArray record(SameDiff sd, StepPlan.Recorder recorder, Map<String, INDArray> placeholders) {
+        EngineSession.recordInto(recorder);
+        try {
+            return sd.outputSingle(placeholders, "y");
+        } finally {
+            EngineSession.recordInto(null);
         }
     }
 }
