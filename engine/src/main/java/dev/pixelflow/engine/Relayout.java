@@ -25,7 +25,11 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 public final class Relayout extends HostCustomOp.SingleOutput {
     static final String OP_NAME = "pixelflow_relayout";
 
-    private static final Map<List<Long>, dnnl_primitive> REORDERS = new ConcurrentHashMap<>();
+    /** A shape's descriptors and reorder, made once. */
+    private record Reorder(dnnl_memory_desc_t from, dnnl_memory_desc_t to, dnnl_primitive primitive) {
+    }
+
+    private static final Map<List<Long>, Reorder> REORDERS = new ConcurrentHashMap<>();
 
     /** For SameDiff's op registry. */
     public Relayout() {
@@ -60,14 +64,16 @@ public final class Relayout extends HostCustomOp.SingleOutput {
         int to = i.get(1).intValue();
         long[] s = x.shape();
         long[] nchw = {s[0], s[3], s[1], s[2]};
-        dnnl_memory_desc_t fromDesc = Dnnl.activations(nchw, from);
-        dnnl_memory_desc_t toDesc = Dnnl.activations(nchw, to);
         List<Long> key = LongStream.concat(LongStream.of(nchw), LongStream.of(from, to)).boxed().toList();
-        dnnl_primitive reorder = REORDERS.computeIfAbsent(key, k -> Dnnl.reorder(fromDesc, toDesc));
-        if (reorder == null) {
+        Reorder r = REORDERS.computeIfAbsent(key, k -> {
+            dnnl_memory_desc_t fromDesc = Dnnl.activations(nchw, from);
+            dnnl_memory_desc_t toDesc = Dnnl.activations(nchw, to);
+            return new Reorder(fromDesc, toDesc, Dnnl.reorder(fromDesc, toDesc));
+        });
+        if (r.primitive() == null) { // the same layout
             oc.getOutputArray(0).assign(x);
         } else {
-            Dnnl.reorder(reorder, x, fromDesc, oc.getOutputArray(0), toDesc);
+            Dnnl.reorder(r.primitive(), x, r.from(), oc.getOutputArray(0), r.to());
         }
     }
 

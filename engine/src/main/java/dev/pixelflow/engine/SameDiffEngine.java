@@ -424,7 +424,7 @@ final class SameDiffEngine implements ClassifierEngine {
         } else {
             // The graph's first call: its arrays came from SameDiff's own cache, so free the results (13 MB of
             // gradients for the reference network) at once rather than at some later GC; the pool goes in now.
-            pool(graph.get());
+            installPool(graph.get());
             results.values().forEach(StepArrayPool::closeQuietly);
         }
         return value;
@@ -578,22 +578,16 @@ final class SameDiffEngine implements ClassifierEngine {
     }
 
     /**
-     * The pool of the calling thread's session of {@code graph}. SameDiff creates a thread's session inside its
-     * first call, so the pool goes in after that call, and for that call this returns null (its arrays came from
-     * SameDiff's own cache).
+     * Puts a pool into the calling thread's session of {@code graph} unless it has one. SameDiff creates a thread's
+     * session inside its first call, so the pool goes in after that call (whose arrays came from SameDiff's cache).
      */
-    private StepArrayPool pool(SameDiff graph) {
+    private void installPool(SameDiff graph) {
         InferenceSession session = graph.getSessions().get(Thread.currentThread().getId());
-        if (session == null) {
-            return null;
+        if (session != null && !(session.getMmgr() instanceof StepArrayPool)) {
+            StepArrayPool created = new StepArrayPool(POOL_BUDGET);
+            session.setMmgr(created);
+            pools.add(created);
         }
-        if (session.getMmgr() instanceof StepArrayPool existing) {
-            return existing;
-        }
-        StepArrayPool created = new StepArrayPool(POOL_BUDGET);
-        session.setMmgr(created);
-        pools.add(created);
-        return null;
     }
 
     /** The pool of the calling thread's session of {@code graph}, or null while it has none. */
